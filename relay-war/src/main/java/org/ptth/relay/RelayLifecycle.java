@@ -1,0 +1,67 @@
+package org.ptth.relay;
+
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.annotation.WebListener;
+import org.ptth.relay.config.ConfigWatcher;
+import org.ptth.relay.registry.TunnelRegistry;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Logger;
+
+/**
+ * Starts the relay with its web application and stops it with it: on undeploy every tunnel ends
+ * and the timer thread stops, so that the container finds nothing left behind.
+ */
+@WebListener
+public final class RelayLifecycle implements ServletContextListener {
+    public static final String CONFIG_PROPERTY = "ptth.relay.config";
+    private static final Logger LOG = Logger.getLogger(RelayLifecycle.class.getName());
+    private static final long CONFIG_CHECK_MILLIS = 2000;
+    private static final long REAP_MILLIS = 1000;
+
+    @Override
+    public void contextInitialized(final ServletContextEvent event) {
+        final ServletContext context = event.getServletContext();
+        final Path file = configFile(context);
+        final AtomicReference<TunnelRegistry> registryRef = new AtomicReference<>();
+        final ConfigWatcher watcher = new ConfigWatcher(file, next -> registryRef.get().configChanged(next));
+        final TunnelRegistry registry = new TunnelRegistry(watcher::current);
+        registryRef.set(registry);
+        watcher.check();
+        registry.every(CONFIG_CHECK_MILLIS, watcher::check);
+        registry.every(REAP_MILLIS, () -> {
+            if (watcher.current() != null) {
+                registry.reapIdle();
+            }
+        });
+        new RelayContext(watcher, registry).bind(context);
+        LOG.info("ptth relay started at context path '" + context.getContextPath() + "', configuration " + file);
+    }
+
+    @Override
+    public void contextDestroyed(final ServletContextEvent event) {
+        final RelayContext relay = RelayContext.of(event.getServletContext());
+        if (relay != null) {
+            final int tunnels = relay.registry().liveTunnels();
+            relay.registry().shutdown();
+            LOG.info("ptth relay stopped; " + tunnels + " tunnels closed");
+        }
+    }
+
+    /** The system property, else the context parameter, else conf/ptth-relay.properties under catalina.base. */
+    static Path configFile(final ServletContext context) {
+        final String property = System.getProperty(CONFIG_PROPERTY);
+        if (property != null && !property.isBlank()) {
+            return Path.of(property.strip());
+        }
+        final String parameter = context.getInitParameter(CONFIG_PROPERTY);
+        if (parameter != null && !parameter.isBlank()) {
+            return Path.of(parameter.strip());
+        }
+        final String base = System.getProperty("catalina.base", ".");
+        return Path.of(base, "conf", "ptth-relay.properties");
+    }
+}

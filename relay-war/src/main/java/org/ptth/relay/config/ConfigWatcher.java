@@ -1,0 +1,94 @@
+package org.ptth.relay.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Holds the configuration in force and reloads it when its file changes. A bad first file leaves
+ * the relay unavailable with the reason; a bad later file is rejected and the previous one stays.
+ */
+public final class ConfigWatcher {
+    private static final Logger LOG = Logger.getLogger(ConfigWatcher.class.getName());
+
+    private final Path file;
+    private final Consumer<RelayConfig> onChange;
+    private volatile RelayConfig current;
+    private volatile String unavailableReason;
+    private String lastStamp;
+
+    public ConfigWatcher(final Path file, final Consumer<RelayConfig> onChange) {
+        this.file = file;
+        this.onChange = onChange;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The configuration in force, or null when there has never been a valid one. */
+    public RelayConfig current() {
+        return current;
+    }
+
+    /** Why the relay cannot serve, when {@link #current()} is null. */
+    public String unavailableReason() {
+        return unavailableReason;
+    }
+
+    /** Loads the file if it changed since the last look; called at start and then periodically. */
+    public synchronized void check() {
+        final String stamp = stamp();
+        if (Objects.equals(stamp, lastStamp)) {
+            return;
+        }
+        lastStamp = stamp;
+        if (stamp == null) {
+            if (current == null) {
+                unavailable("relay configuration " + file + " is missing (set ptth.relay.config or create it)");
+            } else {
+                LOG.warning("relay configuration " + file + " disappeared; keeping the one in force");
+            }
+            return;
+        }
+        try {
+            final RelayConfig loaded = ConfigParser.parse(file);
+            final boolean first = current == null;
+            current = loaded;
+            unavailableReason = null;
+            LOG.info((first ? "relay configuration loaded from " : "relay configuration reloaded from ") + file
+                    + ": " + loaded.serverNames().size() + " servers, " + loaded.clientNames().size() + " clients");
+            if (!first) {
+                onChange.accept(loaded);
+            }
+        } catch (final ConfigException e) {
+            if (current == null) {
+                unavailable("relay configuration invalid: " + e.getMessage());
+            } else {
+                LOG.warning("relay configuration change rejected, the previous one stays in force: " + e.getMessage());
+            }
+        } catch (final RuntimeException e) {
+            LOG.log(Level.WARNING, "relay configuration check failed", e);
+        }
+    }
+
+    private void unavailable(final String reason) {
+        unavailableReason = reason;
+        LOG.severe(reason);
+    }
+
+    /** Modification time and size: enough to notice an edit without reading the file each time. */
+    private String stamp() {
+        try {
+            final BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return a.lastModifiedTime().toMillis() + ":" + a.size() + ":" + a.fileKey();
+        } catch (final IOException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package org.ptth.relay.config;
+
+import org.ptth.relay.auth.KeyAuthenticator;
+import org.ptth.relay.auth.Principal;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** One valid configuration, immutable: who may call, who may reach what, timeouts and limits. */
+public final class RelayConfig {
+    private final Map<String, Principal> servers;
+    private final Map<String, Principal> clients;
+    private final Map<String, Set<String>> allowedTargets;
+    private final Timeouts timeouts;
+    private final Limits limits;
+    private final KeyAuthenticator authenticator;
+
+    /** Timeouts of the relay's side of the protocol (see docs/protocol.md). */
+    public record Timeouts(Duration listen, Duration connectWait, Duration accept, Duration idle) {
+    }
+
+    /** Limits that keep one principal from taking the relay for itself. */
+    public record Limits(int listensPerServer, int pendingConnectsPerServer, int tunnelsPerClient, int tunnels) {
+    }
+
+    RelayConfig(final Map<String, Principal> servers, final Map<String, Principal> clients,
+                final Map<String, Set<String>> allowedTargets, final Timeouts timeouts, final Limits limits) {
+        this.servers = Map.copyOf(servers);
+        this.clients = Map.copyOf(clients);
+        this.allowedTargets = Map.copyOf(allowedTargets);
+        this.timeouts = timeouts;
+        this.limits = limits;
+        this.authenticator = new KeyAuthenticator(
+                java.util.stream.Stream.concat(servers.values().stream(), clients.values().stream()).toList());
+    }
+
+    public KeyAuthenticator authenticator() {
+        return authenticator;
+    }
+
+    public Timeouts timeouts() {
+        return timeouts;
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    /** True when the principal, with the very same key, is still configured. */
+    public boolean stillValid(final Principal principal) {
+        final Map<String, Principal> byName = principal.isServer() ? servers : clients;
+        return principal.equals(byName.get(principal.name()));
+    }
+
+    /** Whether the client may reach the port of the server; "server/*" allows every port. */
+    public boolean allows(final Principal client, final String server, final String port) {
+        final Set<String> targets = allowedTargets.getOrDefault(client.name(), Set.of());
+        return servers.containsKey(server) && (targets.contains(server + "/*") || targets.contains(server + "/" + port));
+    }
+
+    public List<String> serverNames() {
+        return List.copyOf(servers.keySet());
+    }
+
+    public List<String> clientNames() {
+        return List.copyOf(clients.keySet());
+    }
+}

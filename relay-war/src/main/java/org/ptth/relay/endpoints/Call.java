@@ -1,0 +1,40 @@
+package org.ptth.relay.endpoints;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.ptth.relay.auth.Principal;
+import org.ptth.relay.errors.RelayException;
+import org.ptth.relay.pump.Exchange;
+import org.ptth.relay.registry.TunnelRegistry;
+
+/** One authenticated call to an endpoint. */
+record Call(Principal caller, EndpointPath path, HttpServletRequest request, HttpServletResponse response,
+            TunnelRegistry registry) {
+
+    /** A server key, for the server the path names. */
+    Principal requireServer() throws RelayException {
+        if (!caller.isServer()) {
+            throw RelayException.forbidden("this endpoint is for server keys");
+        }
+        if (!caller.name().equals(path.server())) {
+            throw RelayException.forbidden("this key belongs to another server");
+        }
+        return caller;
+    }
+
+    Principal requireClient() throws RelayException {
+        if (caller.isServer()) {
+            throw RelayException.forbidden("this endpoint is for client keys");
+        }
+        return caller;
+    }
+
+    boolean duplex() {
+        return "1".equals(request.getHeader("Ptth-Duplex"));
+    }
+
+    TunnelRegistry.ExchangeStarter starter() {
+        final String label = path.verb() + " " + path.server() + "/" + path.argument();
+        return () -> Exchange.start(request, response, label);
+    }
+}

@@ -1,0 +1,48 @@
+package org.ptth.relay.errors;
+
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/** Writes the relay's error answers: a status and one line of plain text, never a stack trace. */
+public final class ErrorResponses {
+    private ErrorResponses() {
+    }
+
+    /**
+     * Sends the error if the response is still uncommitted; returns false when it was too late.
+     * {@code closeConnection} asks the container not to keep the connection, so that an unread
+     * streaming request body is not swallowed.
+     */
+    public static boolean send(final HttpServletResponse response, final int status, final String reason,
+                               final int retryAfterSeconds, final boolean closeConnection) throws IOException {
+        if (response.isCommitted()) {
+            return false;
+        }
+        response.resetBuffer();
+        response.setStatus(status);
+        response.setContentType("text/plain;charset=UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        if (retryAfterSeconds > 0) {
+            response.setIntHeader("Retry-After", retryAfterSeconds);
+        }
+        if (closeConnection) {
+            response.setHeader("Connection", "close");
+        }
+        final byte[] body = (oneLine(reason) + "\n").getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+        return true;
+    }
+
+    public static boolean send(final HttpServletResponse response, final RelayException error) throws IOException {
+        return send(response, error.status(), error.getMessage(), error.retryAfterSeconds(), false);
+    }
+
+    /** Keeps reasons on one line and short, whatever text they were built from. */
+    public static String oneLine(final String reason) {
+        final String flat = reason == null ? "" : reason.replaceAll("[\\r\\n\\t]+", " ").strip();
+        return flat.length() > 300 ? flat.substring(0, 300) : flat;
+    }
+}

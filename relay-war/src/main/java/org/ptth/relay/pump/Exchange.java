@@ -1,0 +1,208 @@
+package org.ptth.relay.pump;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.ptth.relay.errors.ErrorResponses;
+
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One HTTP call held open by the relay (a parked listen, a connect, an accept, an upstream or a
+ * downstream). It may carry one or two roles in a tunnel (the source of one direction, the sink of
+ * the other); it completes exactly once, when the last role lets go, or when it is answered.
+ */
+public final class Exchange implements AsyncListener {
+    private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
+
+    /** What the owner of an exchange hears when the container ends it (client gone, webapp stopping). */
+    public interface Failure {
+        void exchangeFailed(Exchange exchange, String why);
+    }
+
+    private final AsyncContext async;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final String label;
+    private final AtomicInteger roles = new AtomicInteger();
+    private final AtomicBoolean completed = new AtomicBoolean();
+    private volatile boolean aborted;
+    private volatile String abortReason;
+    private volatile Failure failure;
+    private volatile Runnable whenCompleted;
+
+    private Exchange(final AsyncContext async, final String label) {
+        this.async = async;
+        this.request = (HttpServletRequest) async.getRequest();
+        this.response = (HttpServletResponse) async.getResponse();
+        this.label = label;
+    }
+
+    /**
+     * Puts the call in async mode with the container's timeout off (the registry times things
+     * itself: Tomcat's would count from here, not from the last byte, and cut live streams).
+     */
+    public static Exchange start(final HttpServletRequest request, final HttpServletResponse response, final String label) {
+        final AsyncContext async = request.startAsync(request, response);
+        async.setTimeout(0);
+        final Exchange exchange = new Exchange(async, label);
+        async.addListener(exchange);
+        return exchange;
+    }
+
+    public HttpServletRequest request() {
+        return request;
+    }
+
+    public HttpServletResponse response() {
+        return response;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public void onFailure(final Failure listener) {
+        this.failure = listener;
+    }
+
+    /** Runs once when the container has completed the call, however it ended. */
+    public void whenCompleted(final Runnable action) {
+        this.whenCompleted = action;
+    }
+
+    public boolean isCompleted() {
+        return completed.get();
+    }
+
+    /** Takes roles before handing the exchange to splices, so that none completes it too early. */
+    public void addRoles(final int count) {
+        roles.addAndGet(count);
+    }
+
+    /** A splice is done with this exchange; the last one completes it. */
+    public void releaseRole(final boolean abort, final String reason) {
+        if (abort) {
+            abortReason = reason;
+            aborted = true;
+        }
+        if (roles.decrementAndGet() == 0) {
+            if (aborted) {
+                answer(410, "tunnel closed: " + abortReason, true);
+            } else {
+                finish(204);
+            }
+        }
+    }
+
+    /** Completes with an empty answer of this status, unless the response is already under way. */
+    public void finish(final int status) {
+        if (!completed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (!response.isCommitted()) {
+                response.setStatus(status);
+                response.setContentLength(0);
+            }
+        } catch (final RuntimeException e) {
+            LOG.log(Level.FINE, label + ": setting the final status failed", e);
+        }
+        complete();
+    }
+
+    /** Answers with an error line when the response is still uncommitted, then completes. */
+    public void answer(final int status, final String reason, final boolean closeConnection) {
+        answer(status, reason, 0, closeConnection);
+    }
+
+    public void answer(final int status, final String reason, final int retryAfterSeconds, final boolean closeConnection) {
+        if (!completed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            ErrorResponses.send(response, status, reason, retryAfterSeconds, closeConnection);
+        } catch (final IOException | RuntimeException e) {
+            LOG.log(Level.FINE, label + ": could not send " + status, e);
+        }
+        complete();
+    }
+
+    /** Answers 200 with a short text body and a header, then completes: the listen poll's reply. */
+    public boolean answerText(final String header, final String value, final String body) {
+        if (!completed.compareAndSet(false, true)) {
+            return false;
+        }
+        boolean sent = false;
+        try {
+            response.setStatus(200);
+            response.setContentType("text/plain;charset=UTF-8");
+            response.setHeader("Cache-Control", "no-store");
+            response.setHeader(header, value);
+            final byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            response.setContentLength(bytes.length);
+            response.getOutputStream().write(bytes);
+            response.flushBuffer();
+            sent = true;
+        } catch (final IOException | RuntimeException e) {
+            LOG.log(Level.FINE, label + ": reply failed", e);
+        }
+        complete();
+        return sent;
+    }
+
+    private void complete() {
+        try {
+            async.complete();
+        } catch (final IllegalStateException e) {
+            // The container already ended it (a client that went away): nothing left to do.
+            LOG.log(Level.FINE, label + ": already completed by the container", e);
+        }
+    }
+
+    @Override
+    public void onComplete(final AsyncEvent event) {
+        completed.set(true);
+        final Runnable action = whenCompleted;
+        whenCompleted = null;
+        if (action != null) {
+            action.run();
+        }
+    }
+
+    @Override
+    public void onTimeout(final AsyncEvent event) {
+        // With the timeout at 0 this only comes when the web application stops.
+        notifyFailure("relay stopping");
+    }
+
+    @Override
+    public void onError(final AsyncEvent event) {
+        final Throwable t = event.getThrowable();
+        notifyFailure(label + " failed: " + (t == null ? "connection lost" : t.toString()));
+    }
+
+    @Override
+    public void onStartAsync(final AsyncEvent event) {
+        // Not re-started.
+    }
+
+    private void notifyFailure(final String why) {
+        final Failure listener = failure;
+        // The owner lets go of the exchange; if nobody completes it, the container does after this callback.
+        if (listener != null) {
+            listener.exchangeFailed(this, why);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}

@@ -1,0 +1,252 @@
+package org.ptth.relay.pump;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One direction of a tunnel: the body of one request (the source) spliced into the body of another
+ * call's response (the sink), through one bounded buffer, without holding a thread.
+ *
+ * <p>Every event (data available, write possible, an end attached, abort) only signals; whichever
+ * thread signals first runs the pump until no signal is left, so the pump never runs twice at once
+ * and needs no lock (which could deadlock against the container's own per-socket locks). The pump
+ * reads only when the buffer is empty and writes only when the sink is ready: a slow reader stops
+ * the relay from reading the writer, and TCP backpressure does the rest. Every exit of the loop
+ * leaves a callback pending: either the sink's isReady() or the source's isReady() said false.
+ */
+public final class Splice implements ReadListener, WriteListener {
+    static final int INITIAL_BUFFER = 8 * 1024;
+    static final int MAX_BUFFER = 256 * 1024;
+
+    /** What a splice tells its tunnel. */
+    public interface Events {
+        /** The source body ended cleanly and everything was written to the sink. */
+        void spliceEnded(Splice splice);
+
+        /** The splice broke; the whole tunnel is to be aborted. */
+        void spliceFailed(Splice splice, String why);
+
+        /** Bytes moved: the tunnel is not idle. */
+        void spliceMoved(Splice splice);
+    }
+
+    private final String name;
+    private final Events events;
+    private final AtomicInteger signals = new AtomicInteger();
+    private final AtomicLong bytes = new AtomicLong();
+
+    private volatile Exchange offeredSource;
+    private volatile Exchange offeredSink;
+    private volatile String abortReason;
+
+    // Touched only by the thread running the pump.
+    private Exchange source;
+    private Exchange sink;
+    private ServletInputStream in;
+    private ServletOutputStream out;
+    private byte[] buffer = new byte[INITIAL_BUFFER];
+    private int pending;
+    private boolean grow;
+    private boolean unflushed;
+    private boolean sinkCommitted;
+    private boolean sourceEnded;
+    private volatile boolean done;
+
+    public Splice(final String name, final Events events) {
+        this.name = name;
+        this.events = events;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long bytes() {
+        return bytes.get();
+    }
+
+    public boolean isDone() {
+        return done;
+    }
+
+    /** The request whose body feeds this direction. Its role must already be counted. */
+    public void attachSource(final Exchange exchange) {
+        offeredSource = exchange;
+        signal();
+    }
+
+    /** The call whose response body carries this direction. Its role must already be counted. */
+    public void attachSink(final Exchange exchange) {
+        offeredSink = exchange;
+        signal();
+    }
+
+    /** Ends this direction without a clean end: the receivers see a cut body. */
+    public void abort(final String reason) {
+        if (abortReason == null) {
+            abortReason = reason;
+        }
+        signal();
+    }
+
+    @Override
+    public void onDataAvailable() {
+        signal();
+    }
+
+    @Override
+    public void onAllDataRead() {
+        signal();
+    }
+
+    @Override
+    public void onWritePossible() {
+        signal();
+    }
+
+    @Override
+    public void onError(final Throwable t) {
+        abortAll(name + " stream failed: " + (t == null ? "connection lost" : t.getMessage()));
+    }
+
+    private void abortAll(final String why) {
+        abort(why);
+        events.spliceFailed(this, why);
+    }
+
+    private void signal() {
+        if (signals.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        do {
+            try {
+                pump();
+            } catch (final IOException | RuntimeException e) {
+                abortAll(name + " stream failed: " + e.getMessage());
+            }
+            missed = signals.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private void pump() throws IOException {
+        if (done) {
+            releaseLateArrivals();
+            return;
+        }
+        if (abortReason != null) {
+            finish(true);
+            return;
+        }
+        adoptArrivals();
+        if (out == null) {
+            return;
+        }
+        while (true) {
+            if (!sinkCommitted) {
+                if (!out.isReady()) {
+                    return;
+                }
+                out.flush();
+                sinkCommitted = true;
+            } else if (pending > 0) {
+                if (!out.isReady()) {
+                    return;
+                }
+                out.write(buffer, 0, pending);
+                bytes.addAndGet(pending);
+                pending = 0;
+                unflushed = true;
+                if (grow) {
+                    buffer = new byte[Math.min(buffer.length * 2, MAX_BUFFER)];
+                    grow = false;
+                }
+            } else if (sourceEnded) {
+                if (!out.isReady()) {
+                    return;
+                }
+                finish(false);
+                return;
+            } else if (in == null) {
+                flushIfReady();
+                return;
+            } else if (in.isFinished()) {
+                sourceEnded = true;
+            } else if (!in.isReady()) {
+                flushIfReady();
+                return;
+            } else {
+                final int n = in.read(buffer);
+                if (n < 0) {
+                    sourceEnded = true;
+                } else if (n > 0) {
+                    pending = n;
+                    grow = n == buffer.length && buffer.length < MAX_BUFFER;
+                    events.spliceMoved(this);
+                }
+                // n == 0: a chunk header came without data; isReady() again registers for more.
+            }
+        }
+    }
+
+    /** Small writes wait in the response buffer: push them out when the source runs dry. */
+    private void flushIfReady() throws IOException {
+        if (unflushed && out.isReady()) {
+            out.flush();
+            unflushed = false;
+        }
+    }
+
+    private void adoptArrivals() throws IOException {
+        if (sink == null && offeredSink != null) {
+            sink = offeredSink;
+            out = sink.response().getOutputStream();
+            out.setWriteListener(this);
+        }
+        if (source == null && offeredSource != null) {
+            source = offeredSource;
+            in = source.request().getInputStream();
+            in.setReadListener(this);
+        }
+    }
+
+    private void finish(final boolean abort) {
+        done = true;
+        buffer = null;
+        final String reason = abortReason;
+        if (sink != null) {
+            sink.releaseRole(abort, reason);
+        }
+        if (source != null) {
+            source.releaseRole(abort, reason);
+        }
+        releaseLateArrivals();
+        if (!abort) {
+            events.spliceEnded(this);
+        }
+    }
+
+    /** An end attached after this direction was over is let go at once. */
+    private void releaseLateArrivals() {
+        final String reason = abortReason == null ? "tunnel closed" : abortReason;
+        if (sink == null && offeredSink != null) {
+            sink = offeredSink;
+            sink.releaseRole(true, reason);
+        }
+        if (source == null && offeredSource != null) {
+            source = offeredSource;
+            source.releaseRole(true, reason);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

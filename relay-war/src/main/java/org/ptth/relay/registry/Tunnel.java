@@ -1,0 +1,294 @@
+package org.ptth.relay.registry;
+
+import org.ptth.relay.auth.Principal;
+import org.ptth.relay.errors.RelayException;
+import org.ptth.relay.pump.Exchange;
+import org.ptth.relay.pump.Splice;
+
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Logger;
+
+/**
+ * One tunnelled TCP connection at the relay: the client's connect waiting for a server, then two
+ * splices, upstream (client to server) and downstream (server to client).
+ *
+ * <pre>
+ * WAITING --listen poll takes it--> OFFERED --accept--> OPEN --both directions ended--> CLOSED
+ *    ^                                  |                 \--any stream failed--------> CLOSED
+ *    \------- accept timeout: re-offer -/--refuse / no server in time------------------> CLOSED
+ * </pre>
+ */
+final class Tunnel implements Splice.Events, Exchange.Failure {
+    private static final Logger AUDIT = Logger.getLogger("org.ptth.relay.audit");
+
+    enum State { WAITING, OFFERED, OPEN, CLOSED }
+
+    static final String ID_HEADER = "Ptth-Connection-Id";
+    static final String DUPLEX_HEADER = "Ptth-Duplex";
+
+    private final TunnelRegistry registry;
+    private final PortKey target;
+    private final Principal client;
+    private final Exchange connect;
+    private final boolean connectDuplex;
+    private final String clientAddress;
+    private final long startNanos = System.nanoTime();
+    private final long connectDeadlineNanos;
+    private final AtomicReference<State> state = new AtomicReference<>(State.WAITING);
+    private final Splice upstream = new Splice("upstream", this);
+    private final Splice downstream = new Splice("downstream", this);
+    private final AtomicBoolean upstreamTaken = new AtomicBoolean();
+    private final AtomicBoolean downstreamTaken = new AtomicBoolean();
+    private final AtomicInteger directionsEnded = new AtomicInteger();
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    private volatile String id;
+    private volatile boolean offeredOnce;
+    private volatile Principal server;
+    private volatile String serverAddress = "-";
+    private volatile long lastMovedNanos = startNanos;
+    private volatile ScheduledFuture<?> timer;
+
+    Tunnel(final TunnelRegistry registry, final PortKey target, final Principal client, final Exchange connect,
+           final boolean connectDuplex, final long connectWaitNanos) {
+        this.registry = registry;
+        this.target = target;
+        this.client = client;
+        this.connect = connect;
+        this.connectDuplex = connectDuplex;
+        this.clientAddress = connect.request().getRemoteAddr();
+        this.connectDeadlineNanos = startNanos + connectWaitNanos;
+        connect.onFailure(this);
+    }
+
+    PortKey target() {
+        return target;
+    }
+
+    Principal client() {
+        return client;
+    }
+
+    Principal server() {
+        return server;
+    }
+
+    String id() {
+        return id;
+    }
+
+    State state() {
+        return state.get();
+    }
+
+    boolean connectDeadlinePassed() {
+        return System.nanoTime() - connectDeadlineNanos >= 0;
+    }
+
+    long connectDeadlineNanos() {
+        return connectDeadlineNanos;
+    }
+
+    long idleNanos() {
+        return System.nanoTime() - lastMovedNanos;
+    }
+
+    void replaceTimer(final ScheduledFuture<?> next) {
+        final ScheduledFuture<?> previous = timer;
+        timer = next;
+        if (previous != null) {
+            previous.cancel(false);
+        }
+    }
+
+    /** WAITING to OFFERED under a fresh ID; false if the tunnel was closed meanwhile. */
+    boolean offer(final String newId) {
+        if (!state.compareAndSet(State.WAITING, State.OFFERED)) {
+            return false;
+        }
+        id = newId;
+        offeredOnce = true;
+        return true;
+    }
+
+    /** OFFERED back to WAITING, when the offer went unanswered; the old ID dies with it. */
+    boolean withdrawOffer() {
+        return state.compareAndSet(State.OFFERED, State.WAITING);
+    }
+
+    boolean wasOffered() {
+        return offeredOnce;
+    }
+
+    /** The server proxy accepted: commit both streamed responses and start splicing. */
+    void open(final Principal acceptedBy, final TunnelRegistry.ExchangeStarter starter, final boolean acceptDuplex)
+            throws RelayException {
+        if (!state.compareAndSet(State.OFFERED, State.OPEN)) {
+            throw RelayException.conflict("connection id already accepted or closed");
+        }
+        replaceTimer(null);
+        final Exchange accept = starter.start();
+        server = acceptedBy;
+        serverAddress = accept.request().getRemoteAddr();
+        registry.leftPending(this);
+        accept.onFailure(this);
+
+        streamingHeaders(accept.response(), acceptDuplex);
+        accept.addRoles(acceptDuplex ? 2 : 1);
+        streamingHeaders(connect.response(), connectDuplex);
+        connect.response().setHeader(ID_HEADER, id);
+        connect.addRoles(connectDuplex ? 2 : 1);
+
+        upstream.attachSink(accept);
+        downstream.attachSink(connect);
+        if (acceptDuplex) {
+            downstreamTaken.set(true);
+            downstream.attachSource(accept);
+        }
+        if (connectDuplex) {
+            upstreamTaken.set(true);
+            upstream.attachSource(connect);
+        }
+        AUDIT.info(() -> "tunnel " + shortId() + " opened: client " + client.name() + " from " + clientAddress()
+                + " to " + target + " served from " + serverAddress
+                + (connectDuplex || acceptDuplex ? " (duplex:" + (connectDuplex ? " client" : "")
+                + (acceptDuplex ? " server" : "") + ")" : ""));
+    }
+
+    private static void streamingHeaders(final HttpServletResponse response, final boolean duplex) {
+        response.setStatus(200);
+        response.setContentType("application/octet-stream");
+        response.setHeader("Cache-Control", "no-store");
+        response.setHeader("X-Accel-Buffering", "no");
+        if (duplex) {
+            response.setHeader(DUPLEX_HEADER, "1");
+        }
+    }
+
+    void attachUpstream(final TunnelRegistry.ExchangeStarter starter) throws RelayException {
+        attach(starter, upstreamTaken, upstream);
+    }
+
+    void attachDownstream(final TunnelRegistry.ExchangeStarter starter) throws RelayException {
+        attach(starter, downstreamTaken, downstream);
+    }
+
+    private void attach(final TunnelRegistry.ExchangeStarter starter, final AtomicBoolean taken, final Splice splice)
+            throws RelayException {
+        if (!taken.compareAndSet(false, true)) {
+            throw RelayException.conflict("connection id already used on this endpoint");
+        }
+        if (state.get() != State.OPEN) {
+            throw RelayException.conflict("connection id is not open");
+        }
+        final Exchange exchange = starter.start();
+        exchange.onFailure(this);
+        exchange.addRoles(1);
+        splice.attachSource(exchange);
+    }
+
+    /** Ends a tunnel that never opened: the client's connect gets this answer. */
+    void refuse(final int status, final String reason, final String auditReason) {
+        while (true) {
+            final State was = state.get();
+            if (was == State.CLOSED) {
+                return;
+            }
+            if (was == State.OPEN) {
+                // Opened meanwhile: end it like any other.
+                abort(auditReason);
+                return;
+            }
+            if (state.compareAndSet(was, State.CLOSED)) {
+                break;
+            }
+        }
+        replaceTimer(null);
+        registry.removed(this);
+        connect.answer(status, reason, status == 404 ? 1 : 0, false);
+        AUDIT.info(() -> "tunnel refused: client " + client.name() + " from " + clientAddress() + " to " + target
+                + " after " + millis() + " ms: " + auditReason);
+    }
+
+    /** Ends the tunnel at once: every stream still open is cut, and its receiver aborts. */
+    void abort(final String why) {
+        while (true) {
+            final State was = state.get();
+            if (was == State.CLOSED) {
+                return;
+            }
+            if (was != State.OPEN) {
+                refuse(HttpServletResponse.SC_BAD_GATEWAY, why, why);
+                return;
+            }
+            if (state.compareAndSet(State.OPEN, State.CLOSED)) {
+                break;
+            }
+        }
+        replaceTimer(null);
+        upstream.abort(why);
+        downstream.abort(why);
+        closed(why);
+    }
+
+    private void closed(final String why) {
+        registry.removed(this);
+        AUDIT.info(() -> "tunnel " + shortId() + " closed: client " + client.name() + " to " + target
+                + ", up " + upstream.bytes() + " bytes, down " + downstream.bytes() + " bytes, "
+                + millis() + " ms, " + why);
+    }
+
+    /** Counted once, whichever way the tunnel ends. */
+    boolean releaseOnce() {
+        return released.compareAndSet(false, true);
+    }
+
+    @Override
+    public void spliceEnded(final Splice splice) {
+        if (directionsEnded.incrementAndGet() == 2 && state.compareAndSet(State.OPEN, State.CLOSED)) {
+            closed("both directions ended");
+        }
+    }
+
+    @Override
+    public void spliceFailed(final Splice splice, final String why) {
+        abort(why);
+    }
+
+    @Override
+    public void spliceMoved(final Splice splice) {
+        lastMovedNanos = System.nanoTime();
+    }
+
+    @Override
+    public void exchangeFailed(final Exchange exchange, final String why) {
+        if (exchange == connect && state.get() != State.OPEN) {
+            refuse(HttpServletResponse.SC_GONE, "client went away", "client went away before the server accepted");
+        } else {
+            abort(why);
+        }
+    }
+
+    String shortId() {
+        final String current = id;
+        return current == null ? "(none)" : current.substring(0, 8);
+    }
+
+    private String clientAddress() {
+        return clientAddress;
+    }
+
+    private long millis() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    @Override
+    public String toString() {
+        return "tunnel " + shortId() + " " + client.name() + "->" + target;
+    }
+}

@@ -1,0 +1,336 @@
+package org.ptth.relay.registry;
+
+import org.ptth.relay.auth.Principal;
+import org.ptth.relay.config.RelayConfig;
+import org.ptth.relay.errors.RelayException;
+import org.ptth.relay.pump.Exchange;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Every live tunnel and parked poll of this relay, and the one timer thread that times them.
+ * The relay keeps this state in memory only: one server's calls must all reach the same relay.
+ */
+public final class TunnelRegistry {
+    private static final Logger LOG = Logger.getLogger(TunnelRegistry.class.getName());
+
+    /** Starts the async exchange of a call, once the registry has agreed to take it. */
+    @FunctionalInterface
+    public interface ExchangeStarter {
+        Exchange start();
+    }
+
+    private final Supplier<RelayConfig> config;
+    private final ScheduledExecutorService timers;
+    private final Map<String, Tunnel> byId = new ConcurrentHashMap<>();
+    private final Set<Tunnel> live = ConcurrentHashMap.newKeySet();
+    private final Map<PortKey, PortQueue> ports = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> pollsByServer = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> pendingByServer = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> tunnelsByClient = new ConcurrentHashMap<>();
+    private final Set<Tunnel> pending = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopped;
+
+    public TunnelRegistry(final Supplier<RelayConfig> config) {
+        this.config = config;
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("ptth-relay-timer"));
+    }
+
+    private static ThreadFactory daemon(final String name) {
+        return r -> {
+            final Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Runs a periodic task on the timer thread (the idle reaper, the configuration check). */
+    public void every(final long millis, final Runnable task) {
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (final RuntimeException e) {
+                LOG.log(Level.WARNING, "periodic task failed", e);
+            }
+        }, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private ScheduledFuture<?> after(final long nanos, final Runnable task) {
+        return timers.schedule(() -> {
+            try {
+                task.run();
+            } catch (final RuntimeException e) {
+                LOG.log(Level.WARNING, "timer task failed", e);
+            }
+        }, Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    // ---- server side
+
+    /** A server's long poll: answered at once if a client waits, else parked until one comes or it times out. */
+    public void listen(final Principal server, final String port, final ExchangeStarter starter) throws RelayException {
+        final RelayConfig cfg = config.get();
+        final AtomicInteger polls = pollsByServer.computeIfAbsent(server.name(), k -> new AtomicInteger());
+        if (polls.incrementAndGet() > cfg.limits().listensPerServer()) {
+            polls.decrementAndGet();
+            throw new RelayException(429, "too many listen polls for server " + server.name(), 5);
+        }
+        final Exchange poll;
+        try {
+            poll = starter.start();
+        } catch (final RuntimeException e) {
+            polls.decrementAndGet();
+            throw e;
+        }
+        poll.whenCompleted(polls::decrementAndGet);
+        final PortKey key = new PortKey(server.name(), port);
+        final PortQueue queue = queue(key);
+        poll.onFailure((ex, why) -> {
+            if (queue.unpark(ex)) {
+                ex.finish(204);
+            }
+        });
+        final Tunnel waiting = queue.parkOrTake(poll);
+        if (waiting != null) {
+            offer(waiting, poll);
+            return;
+        }
+        after(cfg.timeouts().listen().toNanos(), () -> {
+            if (queue.unpark(poll)) {
+                poll.finish(204);
+            }
+        });
+        if (stopped && queue.unpark(poll)) {
+            poll.answer(503, "relay stopping", 1, false);
+        }
+    }
+
+    public void accept(final Principal server, final String id, final boolean duplex, final ExchangeStarter starter)
+            throws RelayException {
+        final Tunnel t = tunnelOfServer(server, id);
+        if (t.state() != Tunnel.State.OFFERED) {
+            throw RelayException.conflict("connection id already accepted or closed");
+        }
+        t.open(server, starter, duplex);
+    }
+
+    public void refuse(final Principal server, final String id, final String reason) throws RelayException {
+        final Tunnel t = tunnelOfServer(server, id);
+        if (t.state() != Tunnel.State.OFFERED) {
+            throw RelayException.conflict("connection id already accepted or closed");
+        }
+        final String why = reason.isBlank() ? "target refused by server proxy" : "target refused by server proxy: " + reason;
+        t.refuse(502, why, why);
+    }
+
+    public void downstream(final Principal server, final String id, final ExchangeStarter starter) throws RelayException {
+        final Tunnel t = tunnelOfServer(server, id);
+        t.attachDownstream(starter);
+    }
+
+    private Tunnel tunnelOfServer(final Principal server, final String id) throws RelayException {
+        final Tunnel t = byId.get(id);
+        if (t == null || !t.target().server().equals(server.name()) || !id.equals(t.id())) {
+            throw RelayException.conflict("unknown connection id");
+        }
+        return t;
+    }
+
+    // ---- client side
+
+    public void connect(final Principal client, final String server, final String port, final boolean duplex,
+                        final ExchangeStarter starter) throws RelayException {
+        final RelayConfig cfg = config.get();
+        if (!cfg.allows(client, server, port)) {
+            throw RelayException.notOnline();
+        }
+        if (stopped) {
+            throw RelayException.unavailable("relay stopping", 1);
+        }
+        if (live.size() >= cfg.limits().tunnels()) {
+            throw RelayException.unavailable("relay at its tunnel limit", 5);
+        }
+        final AtomicInteger mine = tunnelsByClient.computeIfAbsent(client.name(), k -> new AtomicInteger());
+        if (mine.incrementAndGet() > cfg.limits().tunnelsPerClient()) {
+            mine.decrementAndGet();
+            throw new RelayException(429, "too many tunnels for client " + client.name(), 5);
+        }
+        final AtomicInteger waiting = pendingByServer.computeIfAbsent(server, k -> new AtomicInteger());
+        if (waiting.incrementAndGet() > cfg.limits().pendingConnectsPerServer()) {
+            waiting.decrementAndGet();
+            mine.decrementAndGet();
+            throw new RelayException(503, "too many pending connects for server " + server, 2);
+        }
+        final Exchange exchange;
+        try {
+            exchange = starter.start();
+        } catch (final RuntimeException e) {
+            waiting.decrementAndGet();
+            mine.decrementAndGet();
+            throw e;
+        }
+        final Tunnel t = new Tunnel(this, new PortKey(server, port), client, exchange, duplex,
+                cfg.timeouts().connectWait().toNanos());
+        live.add(t);
+        pending.add(t);
+        t.replaceTimer(after(cfg.timeouts().connectWait().toNanos(), () -> expireWaiting(t)));
+        enqueue(t, false);
+    }
+
+    public void upstream(final Principal client, final String server, final String id, final ExchangeStarter starter)
+            throws RelayException {
+        final Tunnel t = byId.get(id);
+        if (t == null || !t.client().equals(client) || !t.target().server().equals(server) || !id.equals(t.id())) {
+            throw RelayException.conflict("unknown connection id");
+        }
+        t.attachUpstream(starter);
+    }
+
+    // ---- offers
+
+    private void enqueue(final Tunnel t, final boolean front) {
+        final Exchange poll = queue(t.target()).queueOrTake(t, front);
+        if (poll != null) {
+            offer(t, poll);
+        }
+    }
+
+    /** Hands a waiting connect to a poll under a new ID, and gives the server proxy a while to accept. */
+    private void offer(final Tunnel t, final Exchange poll) {
+        final String id = ConnectionIds.next();
+        if (!t.offer(id)) {
+            // Closed meanwhile; the poll goes back to wait for the next one.
+            requeuePoll(t.target(), poll);
+            return;
+        }
+        byId.put(id, t);
+        final long acceptNanos = config.get().timeouts().accept().toNanos();
+        t.replaceTimer(after(acceptNanos, () -> withdraw(t, id)));
+        if (!poll.answerText(Tunnel.ID_HEADER, id, id + "\n")) {
+            // A poll whose server proxy is gone: try the next one at once.
+            withdraw(t, id);
+        }
+    }
+
+    private void requeuePoll(final PortKey key, final Exchange poll) {
+        final PortQueue queue = queue(key);
+        final Tunnel next = queue.parkOrTake(poll);
+        if (next != null) {
+            offer(next, poll);
+        }
+    }
+
+    /** The offered poll went unanswered: its server proxy may be gone, so offer to another poll. */
+    private void withdraw(final Tunnel t, final String id) {
+        if (!id.equals(t.id()) || !t.withdrawOffer()) {
+            return;
+        }
+        byId.remove(id, t);
+        if (t.connectDeadlinePassed()) {
+            t.refuse(502, "server proxy did not accept the connection in time", "no accept in time");
+            return;
+        }
+        t.replaceTimer(after(t.connectDeadlineNanos() - System.nanoTime(), () -> expireWaiting(t)));
+        enqueue(t, true);
+    }
+
+    private void expireWaiting(final Tunnel t) {
+        if (t.state() != Tunnel.State.WAITING || !queue(t.target()).unqueue(t)) {
+            return;
+        }
+        if (t.wasOffered()) {
+            t.refuse(502, "server proxy did not accept the connection in time", "no accept in time");
+        } else {
+            t.refuse(404, "no such server or port online", "no listener within the connect wait");
+        }
+    }
+
+    private PortQueue queue(final PortKey key) {
+        return ports.computeIfAbsent(key, k -> new PortQueue());
+    }
+
+    // ---- bookkeeping called by tunnels
+
+    void leftPending(final Tunnel t) {
+        if (pending.remove(t)) {
+            counter(pendingByServer, t.target().server()).decrementAndGet();
+        }
+    }
+
+    void removed(final Tunnel t) {
+        leftPending(t);
+        queue(t.target()).unqueue(t);
+        final String id = t.id();
+        if (id != null) {
+            byId.remove(id, t);
+        }
+        if (live.remove(t) && t.releaseOnce()) {
+            counter(tunnelsByClient, t.client().name()).decrementAndGet();
+        }
+    }
+
+    private static AtomicInteger counter(final Map<String, AtomicInteger> counters, final String name) {
+        return counters.computeIfAbsent(name, k -> new AtomicInteger());
+    }
+
+    // ---- maintenance
+
+    /** Ends tunnels that moved no byte for the idle timeout (a peer gone without a word). */
+    public void reapIdle() {
+        final long idle = config.get().timeouts().idle().toNanos();
+        for (final Tunnel t : live) {
+            if (t.state() == Tunnel.State.OPEN && t.idleNanos() > idle) {
+                t.abort("idle for more than " + config.get().timeouts().idle().toSeconds() + " s");
+            }
+        }
+    }
+
+    /** A new configuration: tunnels of removed or re-keyed principals end now. */
+    public void configChanged(final RelayConfig next) {
+        for (final Tunnel t : live) {
+            final Principal server = t.server();
+            if (!next.stillValid(t.client()) || (server != null && !next.stillValid(server))
+                    || !next.allows(t.client(), t.target().server(), t.target().port())) {
+                t.abort("configuration changed: key or permission removed");
+            }
+        }
+    }
+
+    public int liveTunnels() {
+        return live.size();
+    }
+
+    public int parkedPolls() {
+        return ports.values().stream().mapToInt(PortQueue::parkedPolls).sum();
+    }
+
+    /** The web application stops: answer every poll, end every tunnel, stop the timer thread. */
+    public void shutdown() {
+        stopped = true;
+        for (final PortQueue q : ports.values()) {
+            for (final Exchange poll : q.drainPolls()) {
+                poll.answer(503, "relay stopping", 1, false);
+            }
+        }
+        for (final Tunnel t : live) {
+            t.abort("relay stopping");
+        }
+        timers.shutdownNow();
+        try {
+            timers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package org.ptth.relay.registry;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.ptth.relay.support.ChunkedUpload;
+import org.ptth.relay.support.EmbeddedRelay;
+import org.ptth.relay.support.RelayCalls;
+
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.ptth.relay.support.EmbeddedRelay.CLIENT_KEY;
+import static org.ptth.relay.support.EmbeddedRelay.SERVER_KEY;
+
+/** The relay's splicing of whole tunnels, on an embedded Tomcat, with plain HTTP calls playing the proxies. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class TunnelFlowTest {
+    private static EmbeddedRelay relay;
+    private static RelayCalls calls;
+
+    @BeforeAll
+    static void start() throws Exception {
+        relay = new EmbeddedRelay("connect.wait=2s\naccept.timeout=1s\n");
+        calls = new RelayCalls(relay.baseUrl());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        relay.close();
+    }
+
+    /** The four calls of a tunnel, up to the point where both streamed responses have started. */
+    private record Opened(String id, HttpResponse<InputStream> connect, HttpResponse<InputStream> accept) {
+    }
+
+    private Opened open(final String port) throws Exception {
+        final CompletableFuture<HttpResponse<String>> listen = calls.textAsync(SERVER_KEY, "v1/srv/listen/" + port);
+        Thread.sleep(100);
+        final CompletableFuture<HttpResponse<InputStream>> connect = calls.download(CLIENT_KEY, "v1/srv/connect/" + port);
+        final HttpResponse<String> offered = listen.get(20, TimeUnit.SECONDS);
+        assertEquals(200, offered.statusCode());
+        final String id = offered.body().strip();
+        assertEquals(id, offered.headers().firstValue("Ptth-Connection-Id").orElseThrow());
+        final HttpResponse<InputStream> accept = calls.download(SERVER_KEY, "v1/srv/accept/" + id).get(20, TimeUnit.SECONDS);
+        assertEquals(200, accept.statusCode());
+        assertEquals("no", accept.headers().firstValue("X-Accel-Buffering").orElse(null));
+        final HttpResponse<InputStream> connected = connect.get(20, TimeUnit.SECONDS);
+        assertEquals(200, connected.statusCode());
+        assertEquals(id, connected.headers().firstValue("Ptth-Connection-Id").orElseThrow());
+        return new Opened(id, connected, accept);
+    }
+
+    @Test
+    void bytesCrossBothWaysAndEachDirectionEndsOnItsOwn() throws Exception {
+        final Opened t = open("ssh");
+        final ChunkedUpload up = upload(CLIENT_KEY, "v1/srv/upstream/" + t.id());
+        final ChunkedUpload down = upload(SERVER_KEY, "v1/srv/downstream/" + t.id());
+
+        final byte[] request = random(3 * 1024 * 1024 + 17, 1);
+        final byte[] reply = random(2 * 1024 * 1024 + 5, 2);
+        final CompletableFuture<byte[]> serverReads = CompletableFuture.supplyAsync(() -> readAll(t.accept().body()));
+        final CompletableFuture<byte[]> clientReads = CompletableFuture.supplyAsync(() -> readAll(t.connect().body()));
+
+        // Half-close: the client's direction ends first, the server still sends its whole reply afterwards.
+        writeInPieces(up, request);
+        assertEquals(204, up.finish());
+        assertArrayEquals(request, serverReads.get(30, TimeUnit.SECONDS));
+
+        writeInPieces(down, reply);
+        assertEquals(204, down.finish());
+        assertArrayEquals(reply, clientReads.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void smallWritesArriveWithoutWaitingForMore() throws Exception {
+        final Opened t = open("chat");
+        final ChunkedUpload up = upload(CLIENT_KEY, "v1/srv/upstream/" + t.id());
+        final ChunkedUpload down = upload(SERVER_KEY, "v1/srv/downstream/" + t.id());
+        for (int i = 0; i < 5; i++) {
+            final byte[] ping = ("ping " + i).getBytes(StandardCharsets.US_ASCII);
+            up.write(ping);
+            assertArrayEquals(ping, t.accept().body().readNBytes(ping.length));
+            final byte[] pong = ("pong " + i).getBytes(StandardCharsets.US_ASCII);
+            down.write(pong);
+            assertArrayEquals(pong, t.connect().body().readNBytes(pong.length));
+        }
+        assertEquals(204, up.finish());
+        assertEquals(204, down.finish());
+        assertEquals(-1, t.accept().body().read());
+        assertEquals(-1, t.connect().body().read());
+    }
+
+    @Test
+    void idIsTakenOncePerEndpointAndOnlyByItsOwners() throws Exception {
+        final Opened t = open("once");
+        assertEquals(409, calls.text(SERVER_KEY, "v1/srv/accept/" + t.id()).statusCode());
+        assertEquals(403, calls.text(EmbeddedRelay.OTHER_SERVER_KEY, "v1/srv/downstream/" + t.id()).statusCode());
+        assertEquals(409, calls.text(EmbeddedRelay.OTHER_SERVER_KEY, "v1/other/downstream/" + t.id()).statusCode());
+        final ChunkedUpload up = upload(CLIENT_KEY, "v1/srv/upstream/" + t.id());
+        final ChunkedUpload down = upload(SERVER_KEY, "v1/srv/downstream/" + t.id());
+        // Both streams are attached once their first bytes came through.
+        up.write(new byte[] {1});
+        assertEquals(1, t.accept().body().read());
+        down.write(new byte[] {2});
+        assertEquals(2, t.connect().body().read());
+        assertEquals(409, calls.text(CLIENT_KEY, "v1/srv/upstream/" + t.id()).statusCode());
+        assertEquals(409, calls.text(SERVER_KEY, "v1/srv/downstream/" + t.id()).statusCode());
+        assertEquals(204, up.finish());
+        assertEquals(204, down.finish());
+        assertEquals(-1, t.accept().body().read());
+        assertEquals(-1, t.connect().body().read());
+    }
+
+    @Test
+    void aFailedStreamEndsTheOthers() throws Exception {
+        final Opened t = open("abort");
+        final ChunkedUpload down = upload(SERVER_KEY, "v1/srv/downstream/" + t.id());
+        // The client's upstream connection dies mid-body: half a chunk, then a reset.
+        final ChunkedUpload up = upload(CLIENT_KEY, "v1/srv/upstream/" + t.id());
+        up.writeRaw("10\r\nhalf");
+        assertEquals("half", new String(t.accept().body().readNBytes(4), StandardCharsets.US_ASCII));
+        up.kill();
+        // Both streamed responses end; the server proxy, seeing that, ends its downstream and hears 410.
+        assertEquals(-1, drain(t.accept().body()));
+        assertEquals(-1, drain(t.connect().body()));
+        assertEquals(410, down.finish());
+    }
+
+    @Test
+    void refusedConnectionGives502WithTheReason() throws Exception {
+        final CompletableFuture<HttpResponse<String>> listen = calls.textAsync(SERVER_KEY, "v1/srv/listen/db");
+        Thread.sleep(100);
+        final CompletableFuture<HttpResponse<String>> connect = calls.textAsync(CLIENT_KEY, "v1/srv/connect/db");
+        final String id = listen.get(20, TimeUnit.SECONDS).body().strip();
+        final java.net.http.HttpRequest refuse = calls.post(SERVER_KEY, "v1/srv/refuse/" + id)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("connection refused by 127.0.0.1:5432")).build();
+        assertEquals(204, java.net.http.HttpClient.newHttpClient().send(refuse,
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+        final HttpResponse<String> answer = connect.get(20, TimeUnit.SECONDS);
+        assertEquals(502, answer.statusCode());
+        assertTrue(answer.body().contains("connection refused by 127.0.0.1:5432"), answer.body());
+    }
+
+    @Test
+    void connectWithoutListenerGets404AfterTheWait() throws Exception {
+        final HttpResponse<String> answer = calls.text(CLIENT_KEY, "v1/srv/connect/nobody");
+        assertEquals(404, answer.statusCode());
+        assertEquals("no such server or port online", answer.body().strip());
+    }
+
+    @Test
+    void unansweredOfferGoesToAnotherPoll() throws Exception {
+        // The first poll's server proxy "dies": it gets the ID and never accepts.
+        final CompletableFuture<HttpResponse<String>> dead = calls.textAsync(SERVER_KEY, "v1/srv/listen/web");
+        Thread.sleep(100);
+        final CompletableFuture<HttpResponse<InputStream>> connect = calls.download(CLIENT_KEY, "v1/srv/connect/web");
+        final String deadId = dead.get(20, TimeUnit.SECONDS).body().strip();
+        final CompletableFuture<HttpResponse<String>> alive = calls.textAsync(SERVER_KEY, "v1/srv/listen/web");
+        final String id = alive.get(20, TimeUnit.SECONDS).body().strip();
+        assertTrue(!id.equals(deadId));
+        assertEquals(409, calls.text(SERVER_KEY, "v1/srv/accept/" + deadId).statusCode());
+        final HttpResponse<InputStream> accept = calls.download(SERVER_KEY, "v1/srv/accept/" + id).get(20, TimeUnit.SECONDS);
+        assertEquals(200, accept.statusCode());
+        assertEquals(200, connect.get(20, TimeUnit.SECONDS).statusCode());
+    }
+
+    @Test
+    void badCallsGetClearStatuses() throws Exception {
+        assertEquals(401, calls.text(null, "v1/srv/listen/ssh").statusCode());
+        assertEquals(401, calls.text("nope", "v1/srv/listen/ssh").statusCode());
+        assertEquals(403, calls.text(CLIENT_KEY, "v1/srv/listen/ssh").statusCode());
+        assertEquals(403, calls.text(SERVER_KEY, "v1/srv/connect/ssh").statusCode());
+        assertEquals(403, calls.text(SERVER_KEY, "v1/other/listen/ssh").statusCode());
+        assertEquals(404, calls.text(CLIENT_KEY, "v1/other/connect/ssh").statusCode());
+        assertEquals(400, calls.text(CLIENT_KEY, "v1/srv/upstream/short").statusCode());
+        assertEquals(400, calls.text(SERVER_KEY, "v1/srv/listen/a%20b").statusCode());
+        assertEquals(409, calls.text(CLIENT_KEY, "v1/srv/upstream/" + "A".repeat(32)).statusCode());
+        final HttpResponse<String> get = java.net.http.HttpClient.newHttpClient().send(
+                calls.post(SERVER_KEY, "v1/srv/listen/ssh").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, get.statusCode());
+    }
+
+    private static ChunkedUpload upload(final String key, final String path) throws java.io.IOException {
+        return new ChunkedUpload(relay.port(), "/relay/" + path, key);
+    }
+
+    private static void writeInPieces(final ChunkedUpload upload, final byte[] data) throws java.io.IOException {
+        for (int off = 0; off < data.length; off += 50_000) {
+            upload.write(data, off, Math.min(50_000, data.length - off));
+        }
+    }
+
+    private static byte[] random(final int size, final long seed) {
+        final byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] readAll(final InputStream in) {
+        try (in) {
+            return in.readAllBytes();
+        } catch (final java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Reads to the end; an abrupt end counts as the end too. */
+    private static int drain(final InputStream in) {
+        try {
+            final byte[] b = new byte[8192];
+            while (in.read(b) >= 0) {
+                // keep reading
+            }
+            return -1;
+        } catch (final java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static boolean same(final byte[] a, final byte[] b) {
+        return Arrays.equals(a, b);
+    }
+}

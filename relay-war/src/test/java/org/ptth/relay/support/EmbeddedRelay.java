@@ -1,0 +1,73 @@
+package org.ptth.relay.support;
+
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.ptth.relay.RelayLifecycle;
+import org.ptth.relay.auth.KeyHashes;
+import org.ptth.relay.endpoints.RelayServlet;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The relay on an embedded Tomcat on a free loopback port, with a configuration naming one server
+ * ("srv", key {@link #SERVER_KEY}) and one client ("cli", key {@link #CLIENT_KEY}, allowed srv).
+ */
+public final class EmbeddedRelay implements AutoCloseable {
+    public static final String SERVER_KEY = "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c5b6a7988";
+    public static final String CLIENT_KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
+    public static final String OTHER_SERVER_KEY = "0a9b8c7d6e5f40312a3b4c5d6e7f80910a9b8c7d6e5f40312a3b4c5d6e7f8091";
+
+    private final Tomcat tomcat = new Tomcat();
+    private final Path dir;
+    private final Path configFile;
+
+    public EmbeddedRelay(final String extraConfig) throws IOException, LifecycleException {
+        dir = Files.createTempDirectory("ptth-relay-test");
+        configFile = dir.resolve("ptth-relay.properties");
+        writeConfig(extraConfig);
+        tomcat.setBaseDir(dir.toString());
+        final Connector connector = new Connector();
+        connector.setPort(0);
+        connector.setProperty("address", "127.0.0.1");
+        tomcat.setConnector(connector);
+        final Context ctx = tomcat.addContext("/relay", dir.toString());
+        ctx.addParameter(RelayLifecycle.CONFIG_PROPERTY, configFile.toString());
+        ctx.addApplicationListener(RelayLifecycle.class.getName());
+        Tomcat.addServlet(ctx, "relay", new RelayServlet()).setAsyncSupported(true);
+        ctx.addServletMappingDecoded("/v1/*", "relay");
+        tomcat.start();
+    }
+
+    public static String baseConfig() {
+        return "server.srv.key-sha256=" + KeyHashes.sha256Hex(SERVER_KEY) + "\n"
+                + "server.other.key-sha256=" + KeyHashes.sha256Hex(OTHER_SERVER_KEY) + "\n"
+                + "client.cli.key-sha256=" + KeyHashes.sha256Hex(CLIENT_KEY) + "\n"
+                + "client.cli.allow=srv\n";
+    }
+
+    public void writeConfig(final String extraConfig) throws IOException {
+        Files.writeString(configFile, baseConfig() + extraConfig);
+    }
+
+    public Path configFile() {
+        return configFile;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + tomcat.getConnector().getLocalPort() + "/relay/";
+    }
+
+    public int port() {
+        return tomcat.getConnector().getLocalPort();
+    }
+
+    @Override
+    public void close() throws LifecycleException {
+        tomcat.stop();
+        tomcat.destroy();
+    }
+}
