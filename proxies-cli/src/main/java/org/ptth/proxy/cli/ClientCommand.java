@@ -1,0 +1,106 @@
+package org.ptth.proxy.cli;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.ExecutorService;
+import java.util.logging.Logger;
+
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.ptth.proxy.client.ClientTerminator;
+import org.ptth.proxy.net.HostPort;
+import org.ptth.proxy.relay.ProtocolNames;
+import org.ptth.proxy.relay.RelayAddress;
+import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.tunnel.TunnelSettings;
+import org.ptth.proxy.tunnel.TunnelThreads;
+
+/** {@code ptth-proxy client}: a local TCP port that leads to one port of one server. */
+final class ClientCommand extends Command {
+
+    private static final Logger LOG = Logger.getLogger(ClientCommand.class.getName());
+
+    @Override
+    String name() {
+        return "client";
+    }
+
+    @Override
+    String summary() {
+        return "Listen on a local TCP port and carry each connection to a server's port through the relay;"
+                + " runs until stopped.";
+    }
+
+    @Override
+    String syntax() {
+        return "--relay URL --key-file FILE --server NAME --port NAME --listen [HOST:]PORT [options]";
+    }
+
+    @Override
+    Options options() {
+        return RelayOptions.addTo(new Options())
+                .addOption(Option.builder().longOpt("server").hasArg().argName("NAME")
+                        .desc("the server to reach (required)").get())
+                .addOption(Option.builder().longOpt("port").hasArg().argName("NAME")
+                        .desc("the port name that server exposes (required)").get())
+                .addOption(Option.builder().longOpt("listen").hasArg().argName("[HOST:]PORT")
+                        .desc("local address to accept connections on; HOST defaults to 127.0.0.1 (required)").get());
+    }
+
+    @Override
+    String footer() {
+        return "Example: ptth-proxy client --relay http://relay:8080/ptth-relay/ --key-file laptop.key"
+                + " --server office --port ssh --listen 2222";
+    }
+
+    @Override
+    int execute(final CommandLine line, final Terminal terminal) throws CliException {
+        final RelayAddress address = RelayOptions.relay(this, line);
+        final String server = name(line, "server");
+        final String port = name(line, "port");
+        final HostPort listen;
+        try {
+            listen = HostPort.parse(required(line, "listen"), "127.0.0.1");
+        } catch (final IllegalArgumentException bad) {
+            throw usage("--listen " + bad.getMessage());
+        }
+        final TunnelSettings settings = RelayOptions.settings(this, line);
+        final String key = RelayOptions.key(this, line);
+        LogSetup.configure(RelayOptions.verbose(line));
+
+        final ServerSocket listener = bind(listen);
+        final ExecutorService pool = TunnelThreads.newPool();
+        try (RelayClient relay = new RelayClient(address, key);
+             ClientTerminator terminator = new ClientTerminator(listener, relay, server, port, settings, pool)) {
+            LOG.info(() -> "listening on " + listener.getLocalSocketAddress() + " for " + server + "/" + port
+                    + " via " + address);
+            terminator.serve();
+        } catch (final IOException failed) {
+            throw new CliException(ExitCode.FAILURE, "accepting on " + listen + " failed: " + failed.getMessage());
+        } finally {
+            pool.shutdownNow();
+        }
+        return ExitCode.OK;
+    }
+
+    private String name(final CommandLine line, final String option) throws UsageException {
+        final String value = required(line, option);
+        if (!ProtocolNames.isName(value)) {
+            throw usage("--" + option + " must match [A-Za-z0-9._-]{1,64}");
+        }
+        return value;
+    }
+
+    private static ServerSocket bind(final HostPort listen) throws CliException {
+        try {
+            final ServerSocket listener = new ServerSocket();
+            listener.setReuseAddress(true);
+            listener.bind(new InetSocketAddress(listen.host(), listen.port()));
+            return listener;
+        } catch (final IOException | IllegalArgumentException failed) {
+            throw new CliException(ExitCode.FAILURE, "cannot listen on " + listen + ": " + failed.getMessage());
+        }
+    }
+}

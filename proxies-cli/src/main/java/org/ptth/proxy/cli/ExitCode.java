@@ -1,0 +1,16 @@
+package org.ptth.proxy.cli;
+
+/** The process exit codes, as documented in {@code ptth-proxy --help}. */
+public final class ExitCode {
+
+    public static final int OK = 0;
+    /** Something failed while running: a port in use, a lost relay. */
+    public static final int FAILURE = 1;
+    /** The command line is wrong. */
+    public static final int USAGE = 2;
+    /** A configuration file is wrong or unsafe: the key file. */
+    public static final int CONFIG = 3;
+
+    private ExitCode() {
+    }
+}

@@ -1,0 +1,60 @@
+package org.ptth.proxy.client;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.ExecutorService;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.ptth.proxy.net.TcpOptions;
+import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.tunnel.TunnelSettings;
+
+/**
+ * The client end: accepts local TCP connections and carries each through the relay to one port of
+ * one server. Accepting happens on the caller's thread; each connection runs on the tunnel pool.
+ */
+public final class ClientTerminator implements Closeable {
+
+    private static final Logger LOG = Logger.getLogger(ClientTerminator.class.getName());
+
+    private final ServerSocket listener;
+    private final ClientTunnelOpener opener;
+    private final ExecutorService pool;
+
+    public ClientTerminator(final ServerSocket listener, final RelayClient relay, final String server,
+                            final String port, final TunnelSettings settings, final ExecutorService pool) {
+        this.listener = listener;
+        this.pool = pool;
+        this.opener = new ClientTunnelOpener(relay, server, port, settings, pool);
+    }
+
+    /** Accepts connections until the listening socket is closed. */
+    public void serve() throws IOException {
+        while (!listener.isClosed()) {
+            final Socket connection;
+            try {
+                connection = listener.accept();
+            } catch (final IOException failed) {
+                if (listener.isClosed()) {
+                    return;
+                }
+                throw failed;
+            }
+            try {
+                pool.execute(() -> opener.open(connection));
+            } catch (final RuntimeException rejected) {
+                LOG.log(Level.WARNING, "cannot serve connection from " + connection.getRemoteSocketAddress()
+                        + ": " + rejected.getMessage());
+                TcpOptions.closeQuietly(connection);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        listener.close();
+    }
+}

@@ -1,0 +1,76 @@
+package org.ptth.proxy.client;
+
+import org.apache.hc.core5.util.Timeout;
+import java.io.IOException;
+import java.net.Socket;
+import java.util.concurrent.Executor;
+import java.util.logging.Logger;
+
+import org.ptth.proxy.net.TcpOptions;
+import org.ptth.proxy.relay.ProtocolNames;
+import org.ptth.proxy.relay.RelayCall;
+import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relay.RelayResponse;
+import org.ptth.proxy.tunnel.Tunnel;
+import org.ptth.proxy.tunnel.TunnelPumps;
+import org.ptth.proxy.tunnel.TunnelSettings;
+
+/** Opens one tunnel for an accepted TCP connection: connect, then upstream, then pump until it ends. */
+final class ClientTunnelOpener {
+
+    private static final Logger LOG = Logger.getLogger(ClientTunnelOpener.class.getName());
+
+    private final RelayClient relay;
+    private final String server;
+    private final String port;
+    private final TunnelSettings settings;
+    private final Executor pool;
+
+    ClientTunnelOpener(final RelayClient relay, final String server, final String port,
+                       final TunnelSettings settings, final Executor pool) {
+        this.relay = relay;
+        this.server = server;
+        this.port = port;
+        this.settings = settings;
+        this.pool = pool;
+    }
+
+    void open(final Socket connection) {
+        final String from = String.valueOf(connection.getRemoteSocketAddress());
+        try {
+            TcpOptions.apply(connection);
+        } catch (final IOException gone) {
+            TcpOptions.closeQuietly(connection);
+            return;
+        }
+        // the connect response is the downstream: it stays silent only as long as the peer may
+        final RelayCall connect = relay.post(server, "connect", port, null,
+                Timeout.of(settings.peerTimeout()));
+        final RelayResponse response;
+        try {
+            response = connect.execute();
+        } catch (final IOException | RuntimeException unreachable) {
+            LOG.warning(() -> "connection from " + from + " to " + server + "/" + port
+                    + " failed: relay " + relay.address() + " unreachable: " + unreachable.getMessage());
+            TcpOptions.closeQuietly(connection);
+            return;
+        }
+        if (response.status() != 200) {
+            final String error = response.errorLine();
+            response.close();
+            LOG.warning(() -> "connection from " + from + " to " + server + "/" + port + " refused: " + error);
+            TcpOptions.closeQuietly(connection);
+            return;
+        }
+        final String id = response.header("Ptth-Connection-Id");
+        if (!ProtocolNames.isConnectionId(id)) {
+            response.close();
+            LOG.warning(() -> "connection from " + from + " to " + server + "/" + port
+                    + " failed: the relay sent no valid Ptth-Connection-Id header");
+            TcpOptions.closeQuietly(connection);
+            return;
+        }
+        final Tunnel tunnel = new Tunnel(id, server + "/" + port + " from " + from, connection, Tunnel.Side.CLIENT);
+        TunnelPumps.run(tunnel, relay, server, connect, response, "upstream", settings, pool);
+    }
+}

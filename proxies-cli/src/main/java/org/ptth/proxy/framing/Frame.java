@@ -1,0 +1,12 @@
+package org.ptth.proxy.framing;
+
+import java.nio.charset.StandardCharsets;
+
+/** One decoded frame: its type and its payload (empty for END and HEARTBEAT). */
+public record Frame(FrameType type, byte[] payload) {
+
+    /** The reason an ABORT frame carries, as text. */
+    public String reason() {
+        return new String(payload, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,102 @@
+package org.ptth.proxy.relay;
+
+import java.io.Closeable;
+import java.nio.charset.StandardCharsets;
+
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The terminators' HTTP client for the relay endpoints. Every tunnel holds two connections for its
+ * whole life, so the pool is sized for thousands; nothing is retried or redirected behind the
+ * caller's back, because a replayed tunnel call would be a different tunnel.
+ */
+public final class RelayClient implements Closeable {
+
+    /** Two connections per tunnel: room for about 2000 tunnels at once. */
+    static final int MAX_CONNECTIONS = 4096;
+    private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(10);
+    private static final Timeout POOL_LEASE_TIMEOUT = Timeout.ofSeconds(10);
+
+    private final RelayAddress address;
+    private final String authorization;
+    private final CloseableHttpClient http;
+
+    public RelayClient(final RelayAddress address, final String key) {
+        this.address = address;
+        this.authorization = "Bearer " + key;
+        this.http = HttpClients.custom()
+                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                        .setMaxConnTotal(MAX_CONNECTIONS)
+                        .setMaxConnPerRoute(MAX_CONNECTIONS)
+                        .setDefaultSocketConfig(SocketConfig.custom()
+                                .setTcpNoDelay(true)
+                                .setSoKeepAlive(true)
+                                .build())
+                        .setDefaultConnectionConfig(ConnectionConfig.custom()
+                                .setConnectTimeout(CONNECT_TIMEOUT)
+                                .build())
+                        .build())
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        .setConnectionRequestTimeout(POOL_LEASE_TIMEOUT)
+                        .setRedirectsEnabled(false)
+                        .build())
+                .disableAutomaticRetries()
+                .disableRedirectHandling()
+                // a compressing hop would hold bytes back to fill its blocks
+                .disableContentCompression()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .build();
+    }
+
+    /**
+     * A POST to {@code v1/{server}/{verb}/{arg}}, not yet sent.
+     *
+     * @param body            the request body; null for an empty one
+     * @param responseTimeout the longest silence while waiting for and reading the response;
+     *                        {@link Timeout#DISABLED} for none
+     */
+    public RelayCall post(final String server, final String verb, final String arg,
+                          final HttpEntity body, final Timeout responseTimeout) {
+        final HttpPost post = new HttpPost(address.endpoint(server, verb, arg));
+        post.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+        post.setEntity(body != null ? body : new ByteArrayEntity(new byte[0], null));
+        post.setConfig(RequestConfig.custom()
+                .setConnectionRequestTimeout(POOL_LEASE_TIMEOUT)
+                .setRedirectsEnabled(false)
+                .setResponseTimeout(responseTimeout)
+                .build());
+        final String shownArg = ProtocolNames.isConnectionId(arg) ? ProtocolNames.shortId(arg) : arg;
+        return new RelayCall(http, post, verb + "/" + shownArg);
+    }
+
+    /** A POST whose body is a short UTF-8 text, for the refuse reason. */
+    public RelayCall postText(final String server, final String verb, final String arg,
+                              final String text, final Timeout responseTimeout) {
+        return post(server, verb, arg,
+                new ByteArrayEntity(text.getBytes(StandardCharsets.UTF_8),
+                        ContentType.create("text/plain", StandardCharsets.UTF_8)),
+                responseTimeout);
+    }
+
+    public RelayAddress address() {
+        return address;
+    }
+
+    @Override
+    public void close() {
+        http.close(CloseMode.IMMEDIATE);
+    }
+}

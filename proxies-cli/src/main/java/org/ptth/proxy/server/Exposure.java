@@ -1,0 +1,25 @@
+package org.ptth.proxy.server;
+
+import org.ptth.proxy.net.HostPort;
+import org.ptth.proxy.relay.ProtocolNames;
+
+/** One exposed port: the name clients ask for, and the only TCP target it ever leads to. */
+public record Exposure(String name, HostPort target) {
+
+    /** Parses {@code NAME=HOST:PORT}. */
+    public static Exposure parse(final String text) {
+        final int equals = text.indexOf('=');
+        if (equals < 0) {
+            throw new IllegalArgumentException("--expose '" + text + "' is not NAME=HOST:PORT");
+        }
+        final String name = text.substring(0, equals);
+        if (!ProtocolNames.isName(name)) {
+            throw new IllegalArgumentException("--expose '" + text + "': the port name must match [A-Za-z0-9._-]{1,64}");
+        }
+        final HostPort target = HostPort.parse(text.substring(equals + 1), null);
+        if (target.port() == 0) {
+            throw new IllegalArgumentException("--expose '" + text + "': port 0 cannot be a target");
+        }
+        return new Exposure(name, target);
+    }
+}

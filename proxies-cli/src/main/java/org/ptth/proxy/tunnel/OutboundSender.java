@@ -1,0 +1,52 @@
+package org.ptth.proxy.tunnel;
+
+import java.io.IOException;
+
+import org.ptth.proxy.relay.RelayCall;
+import org.ptth.proxy.relay.RelayResponse;
+
+/**
+ * Runs the exchange that carries the outgoing direction (upstream or downstream) and reports to
+ * the tunnel how it ended. The call blocks for the whole life of the direction.
+ */
+final class OutboundSender implements Runnable {
+
+    private final Tunnel tunnel;
+    private final RelayCall call;
+    private final OutboundEntity body;
+
+    OutboundSender(final Tunnel tunnel, final RelayCall call, final OutboundEntity body) {
+        this.tunnel = tunnel;
+        this.call = call;
+        this.body = body;
+    }
+
+    @Override
+    public void run() {
+        final RelayResponse response;
+        try {
+            response = call.execute();
+        } catch (final IOException | RuntimeException failed) {
+            tunnel.abort(call.description() + " failed: " + failed.getMessage());
+            return;
+        }
+        final int status = response.status();
+        if (status / 100 != 2) {
+            final String error = response.errorLine();
+            response.close();
+            tunnel.abort(call.description() + " rejected: " + error);
+            return;
+        }
+        response.closeGracefully();
+        switch (body.ending()) {
+            case END:
+                tunnel.outboundEnded();
+                break;
+            case ABORT:
+                tunnel.abort(body.abortReason());
+                break;
+            default:
+                tunnel.abort(call.description() + " ended without END or ABORT");
+        }
+    }
+}

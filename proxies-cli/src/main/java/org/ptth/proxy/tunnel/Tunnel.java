@@ -1,0 +1,156 @@
+package org.ptth.proxy.tunnel;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+import org.ptth.proxy.relay.ProtocolNames;
+import org.ptth.proxy.relay.RelayCall;
+
+/**
+ * One TCP connection carried through the relay: its socket, its two HTTP exchanges and the state
+ * of its two directions. It ends once, either cleanly (both directions sent END) or by an abort
+ * (either direction failed), and that single place closes the socket and logs the summary.
+ */
+public final class Tunnel {
+
+    /** Which terminator this tunnel belongs to: decides which of its directions is "up". */
+    public enum Side { CLIENT, SERVER }
+
+    private static final Logger LOG = Logger.getLogger(Tunnel.class.getName());
+
+    private final String id;
+    private final String label;
+    private final Socket socket;
+    private final Side side;
+    private final long startNanos = System.nanoTime();
+    private final AtomicLong fromSocket = new AtomicLong();
+    private final AtomicLong toSocket = new AtomicLong();
+    private final CompletableFuture<TunnelOutcome> outcome = new CompletableFuture<>();
+
+    private volatile RelayCall inboundCall;
+    private volatile RelayCall outboundCall;
+    /** The local socket's own failure: the root cause, whatever the other direction reports later. */
+    private volatile String localFailure;
+    private boolean outboundEnded;
+    private boolean inboundEnded;
+    private boolean over;
+
+    /**
+     * @param label what the opening log line says after "opened", e.g. {@code srv/web from /127.0.0.1:5000}
+     */
+    public Tunnel(final String id, final String label, final Socket socket, final Side side) {
+        this.id = id;
+        this.label = label;
+        this.socket = socket;
+        this.side = side;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Socket socket() {
+        return socket;
+    }
+
+    /** Completes when the tunnel is over. */
+    public CompletableFuture<TunnelOutcome> outcome() {
+        return outcome;
+    }
+
+    void attach(final RelayCall inbound, final RelayCall outbound) {
+        this.inboundCall = inbound;
+        this.outboundCall = outbound;
+        LOG.info(() -> "tunnel " + shortId() + " opened " + label);
+    }
+
+    void countFromSocket(final int bytes) {
+        fromSocket.addAndGet(bytes);
+    }
+
+    void countToSocket(final int bytes) {
+        toSocket.addAndGet(bytes);
+    }
+
+    void noteLocalFailure(final String reason) {
+        localFailure = reason;
+    }
+
+    synchronized boolean isOver() {
+        return over;
+    }
+
+    /** Our END went through the relay: the local peer's half-close has been passed on. */
+    void outboundEnded() {
+        final boolean both;
+        synchronized (this) {
+            outboundEnded = true;
+            both = inboundEnded && !over;
+            over |= both;
+        }
+        if (both) {
+            finish(false, "both sides closed");
+        }
+    }
+
+    /** The peer's END arrived and the socket's output is shut down. */
+    void inboundEnded() {
+        final boolean both;
+        synchronized (this) {
+            inboundEnded = true;
+            both = outboundEnded && !over;
+            over |= both;
+        }
+        if (both) {
+            finish(false, "both sides closed");
+        }
+    }
+
+    /** Ends the tunnel because a direction failed: both exchanges are cut and the socket is reset. */
+    public void abort(final String reason) {
+        synchronized (this) {
+            if (over) {
+                return;
+            }
+            over = true;
+        }
+        cancel(inboundCall);
+        cancel(outboundCall);
+        try {
+            // an RST tells the local peer this was no clean end
+            socket.setSoLinger(true, 0);
+        } catch (final IOException alreadyClosed) {
+            // closing below is all that matters
+        }
+        final String cause = localFailure;
+        finish(true, cause != null ? cause : reason);
+    }
+
+    private void finish(final boolean aborted, final String reason) {
+        try {
+            socket.close();
+        } catch (final IOException ignored) {
+            // nothing left to do with it
+        }
+        final long millis = (System.nanoTime() - startNanos) / 1_000_000;
+        final long up = side == Side.CLIENT ? fromSocket.get() : toSocket.get();
+        final long down = side == Side.CLIENT ? toSocket.get() : fromSocket.get();
+        final TunnelOutcome result = new TunnelOutcome(aborted, reason, up, down, millis);
+        LOG.info(() -> "tunnel " + shortId() + " closed: up " + up
+                + " bytes, down " + down + " bytes, " + millis + " ms, " + reason);
+        outcome.complete(result);
+    }
+
+    private String shortId() {
+        return ProtocolNames.shortId(id);
+    }
+
+    private static void cancel(final RelayCall call) {
+        if (call != null) {
+            call.cancel();
+        }
+    }
+}
