@@ -1,0 +1,428 @@
+package org.ptth.e2e;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.ptth.e2e.harness.FreePorts;
+import org.ptth.e2e.harness.Keys;
+import org.ptth.e2e.harness.ProxyProcess;
+import org.ptth.e2e.harness.RelayConfig;
+import org.ptth.e2e.harness.StandaloneTomcat;
+import org.ptth.e2e.harness.TcpHandlers;
+import org.ptth.e2e.harness.TcpHandlers.Bulk;
+import org.ptth.e2e.harness.TcpTestServer;
+import org.ptth.e2e.harness.TestEnvironment;
+import org.ptth.e2e.harness.Transfer;
+
+/**
+ * The whole chain, for real: TCP client -> client proxy -> relay WAR in a standalone Tomcat 10.1 ->
+ * server proxy -> TCP server, each its own process but the two TCP ends (this JVM).
+ *
+ * <p>One Tomcat, one server proxy and one client proxy serve every test. Tomcat's connectionTimeout
+ * is 3 s (so an idle tunnel outlives it quickly) and the proxies send a heartbeat every second. The
+ * TCP server behind the server proxy reads one byte first and lets it choose what it does with the
+ * connection: {@code E} echo, {@code R} read to end then reply, {@code B} bulk both ways, {@code H}
+ * hand the socket to the test.
+ *
+ * <p>Timing bounds are generous on purpose: where the contract says "within 2 s" the tests allow 5 s.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ForwardingIT {
+
+    private static final int CONNECTION_TIMEOUT_MILLIS = 3_000;
+    private static final int HEARTBEAT_SECONDS = 1;
+    private static final int READ_TIMEOUT_MILLIS = 60_000;
+    private static final long BULK_BYTES = 64L * 1024 * 1024;
+    private static final int REPLY_BYTES = 1024 * 1024;
+    private static final int TUNNELS = 100;
+    private static final Duration ABORT_PROPAGATION = Duration.ofSeconds(5);
+    /** The relay's connect.wait below, plus a margin: how long an unknown port may take to be refused. */
+    private static final Duration REFUSAL = Duration.ofSeconds(10 + 20);
+
+    private static final String SERVER = "e2e-server";
+    private static final String CLIENT = "e2e-client";
+    private static final String PORT = "test";
+    private static final String REFUSING_PORT = "closed";
+
+    private final BlockingQueue<Bulk> bulkResults = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Socket> handedOver = new LinkedBlockingQueue<>();
+
+    private Path work;
+    private Path logs;
+    private Path jar;
+    private Path clientKey;
+    private TcpTestServer target;
+    private StandaloneTomcat tomcat;
+    private ProxyProcess serverProxy;
+    private ProxyProcess clientProxy;
+    private int clientPort;
+
+    /** The Tomcat distribution to run the relay in; a subclass may pick another. */
+    protected Path tomcatDistribution() {
+        return TestEnvironment.tomcat10Home();
+    }
+
+    @BeforeAll
+    void startChain() throws IOException {
+        jar = TestEnvironment.proxyJar();
+        work = TestEnvironment.newWorkDir(getClass().getSimpleName());
+        logs = work.resolve("logs");
+        target = TcpTestServer.start("target", TcpHandlers.dispatch(Map.of(
+                'E', TcpHandlers.echo(),
+                'R', TcpHandlers.digestThenReply(REPLY_BYTES),
+                'B', TcpHandlers.sinkAndSource(BULK_BYTES, bulkResults),
+                'H', TcpHandlers.handOver(handedOver))));
+
+        final RelayConfig config = RelayConfig.create(work.resolve("relay.properties"))
+                .set("listen.timeout", "20s")
+                .set("connect.wait", "10s")
+                .set("accept.timeout", "5s")
+                .set("idle.timeout", "90s");
+        final Keys keys = new Keys(jar, work.resolve("keys"), config);
+        final Path serverKey = keys.server(SERVER);
+        clientKey = keys.client(CLIENT, SERVER);
+
+        tomcat = StandaloneTomcat.builder(tomcatDistribution(), work.resolve("tomcat"))
+                .war(TestEnvironment.relayWar())
+                .relayConfig(config.file())
+                .connectionTimeoutMillis(CONNECTION_TIMEOUT_MILLIS)
+                .start();
+
+        serverProxy = ProxyProcess.server(jar, logs, tomcat.relayBase(), serverKey, SERVER,
+                Map.of(PORT, target.address(), REFUSING_PORT, "127.0.0.1:" + FreePorts.closed()), HEARTBEAT_SECONDS);
+        clientPort = FreePorts.next();
+        clientProxy = ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER, PORT, clientPort,
+                HEARTBEAT_SECONDS);
+    }
+
+    @AfterAll
+    void stopChain() {
+        final List<Throwable> failures = new ArrayList<>();
+        for (final AutoCloseable c : Arrays.asList(clientProxy, serverProxy, tomcat, target)) {
+            if (c == null) {
+                continue;
+            }
+            try {
+                c.close();
+            } catch (final Exception | Error e) {
+                failures.add(e);
+            }
+        }
+        for (Socket s; (s = handedOver.poll()) != null; ) {
+            closeQuietly(s);
+        }
+        if (tomcat != null) {
+            final List<String> problems = tomcat.problemLines();
+            System.out.println(problems.isEmpty() ? "Tomcat logged no SEVERE record nor leak warning"
+                    : "Tomcat logged problems (" + tomcat.consoleLog() + "):\n" + String.join("\n", problems));
+        }
+        System.out.println("work directory of this run: " + work);
+        if (!failures.isEmpty()) {
+            final AssertionError e = new AssertionError("stopping the chain failed");
+            failures.forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+
+    @BeforeEach
+    void forgetOldServerErrors() {
+        target.clearErrors();
+        handedOver.clear();
+        bulkResults.clear();
+    }
+
+    @AfterEach
+    void proxiesStillRun() {
+        assertTrue(serverProxy.isAlive(), () -> "the server proxy died\n" + serverProxy.logTail(40));
+        assertTrue(clientProxy.isAlive(), () -> "the client proxy died\n" + clientProxy.logTail(40));
+    }
+
+    @Test
+    @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void bulkBothWaysAtOnceThroughOneTunnel() throws Exception {
+        try (Socket socket = connect(clientPort)) {
+            final OutputStream out = socket.getOutputStream();
+            out.write('B');
+            final FutureTask<Transfer> upload = inBackground("bulk-upload", () -> {
+                final Transfer sent = Transfer.writeRandom(out, BULK_BYTES, 42);
+                socket.shutdownOutput();
+                return sent;
+            });
+            final Transfer downloaded = Transfer.readToEnd(socket.getInputStream());
+            final Transfer uploaded = upload.get(120, TimeUnit.SECONDS);
+
+            final Bulk atServer = bulkResults.poll(60, TimeUnit.SECONDS);
+            assertNotNull(atServer, "the TCP server never reported its side of the bulk transfer; its errors: "
+                    + target.errors());
+            assertEquals(uploaded, atServer.received(), "client -> server: what the server read");
+            assertEquals(atServer.sent(), downloaded, "server -> client: what the client read");
+            assertEquals(BULK_BYTES, downloaded.bytes());
+        }
+        assertNoServerErrors();
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void halfCloseLetsTheServerReplyAfterTheClientsEnd() throws Exception {
+        final byte[] request = Transfer.randomBytes(100 * 1024 + 17, 7);
+        try (Socket socket = connect(clientPort)) {
+            final OutputStream out = socket.getOutputStream();
+            out.write('R');
+            out.write(request);
+            out.flush();
+            socket.shutdownOutput();
+
+            final InputStream in = socket.getInputStream();
+            final byte[] reply = in.readAllBytes();
+            assertEquals(32 + REPLY_BYTES + 32, reply.length, "reply length, up to end of stream");
+            assertArrayEquals(Transfer.sha256(request), Arrays.copyOfRange(reply, 0, 32),
+                    "the server's digest of the request it read up to the client's half-close");
+            final byte[] body = Arrays.copyOfRange(reply, 32, 32 + REPLY_BYTES);
+            assertArrayEquals(Transfer.sha256(body), Arrays.copyOfRange(reply, 32 + REPLY_BYTES, reply.length),
+                    "the reply's own digest");
+            assertEquals(-1, in.read(), "end of stream stays end of stream");
+        }
+        assertNoServerErrors();
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void tcpServerResetClosesTheClientSide() throws Exception {
+        try (Socket client = connect(clientPort)) {
+            final Socket server = openHandedOverTunnel(client);
+            server.setSoLinger(true, 0);
+            server.close();
+            assertClosedWithin(client, ABORT_PROPAGATION, "the TCP client, after the TCP server reset");
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void tcpClientResetClosesTheServerSide() throws Exception {
+        final Socket client = connect(clientPort);
+        final Socket server;
+        try {
+            server = openHandedOverTunnel(client);
+        } catch (final Exception | Error e) {
+            client.close();
+            throw e;
+        }
+        try (server) {
+            client.setSoLinger(true, 0);
+            client.close();
+            assertClosedWithin(server, ABORT_PROPAGATION, "the TCP server, after the TCP client reset");
+        }
+    }
+
+    @Test
+    @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void hundredConcurrentTunnels() throws Exception {
+        final ExecutorService pool = Executors.newFixedThreadPool(TUNNELS);
+        try {
+            final CountDownLatch go = new CountDownLatch(1);
+            final List<Future<?>> tunnels = new ArrayList<>();
+            for (int i = 0; i < TUNNELS; i++) {
+                final int n = i;
+                tunnels.add(pool.submit(() -> {
+                    go.await();
+                    echoRoundTrip(clientPort, Transfer.randomBytes(2048 + 37 * n, 1000 + n));
+                    return null;
+                }));
+            }
+            go.countDown();
+            final List<String> failures = new ArrayList<>();
+            for (int i = 0; i < TUNNELS; i++) {
+                try {
+                    tunnels.get(i).get(240, TimeUnit.SECONDS);
+                } catch (final ExecutionException e) {
+                    failures.add("tunnel " + i + ": " + e.getCause());
+                } catch (final TimeoutException e) {
+                    failures.add("tunnel " + i + ": not done after 240 s");
+                }
+            }
+            assertEquals(List.of(), failures, failures.size() + " of " + TUNNELS + " tunnels failed");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertNoServerErrors();
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void idleTunnelOutlivesTheConnectionTimeout() throws Exception {
+        try (Socket socket = connect(clientPort)) {
+            final OutputStream out = socket.getOutputStream();
+            final InputStream in = socket.getInputStream();
+            out.write('E');
+            roundTrip(out, in, "before the pause\n".getBytes(US_ASCII));
+
+            Thread.sleep(8_000);   // more than twice the connector's connectionTimeout (3 s), nothing sent
+
+            roundTrip(out, in, "after the pause\n".getBytes(US_ASCII));
+            roundTrip(out, in, Transfer.randomBytes(256 * 1024, 3));
+            socket.shutdownOutput();
+            assertEquals(-1, in.read(), "the echo ends after the client's end");
+        }
+        assertNoServerErrors();
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void unknownPortNameClosesTheClientsConnection() throws Exception {
+        final int port = FreePorts.next();
+        try (ProxyProcess unknown = ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER,
+                "no-such-port", port, HEARTBEAT_SECONDS)) {
+            assertConnectionRefusedThroughTunnel(port, "a port name the server proxy does not expose");
+            assertTrue(unknown.isAlive(), () -> "the client proxy died\n" + unknown.logTail(40));
+        }
+        echoRoundTrip(clientPort, "still working\n".getBytes(US_ASCII));
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void unreachableTargetClosesTheClientsConnection() throws Exception {
+        final int port = FreePorts.next();
+        try (ProxyProcess refusing = ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER,
+                REFUSING_PORT, port, HEARTBEAT_SECONDS)) {
+            assertConnectionRefusedThroughTunnel(port, "an exposed port whose TCP target refuses connections");
+            assertTrue(refusing.isAlive(), () -> "the client proxy died\n" + refusing.logTail(40));
+        }
+        echoRoundTrip(clientPort, "still working\n".getBytes(US_ASCII));
+    }
+
+    // ---- helpers
+
+    /** Connects to the client proxy, says {@code H}, and checks the tunnel both ways; returns the server's end. */
+    private Socket openHandedOverTunnel(final Socket client) throws Exception {
+        final OutputStream out = client.getOutputStream();
+        out.write('H');
+        out.write("ping\n".getBytes(US_ASCII));
+        out.flush();
+        final Socket server = handedOver.poll(60, TimeUnit.SECONDS);
+        assertNotNull(server, "no connection reached the TCP server within 60 s\n" + clientProxy.logTail(20)
+                + "\n" + serverProxy.logTail(20));
+        server.setSoTimeout(READ_TIMEOUT_MILLIS);
+        assertEquals("ping\n", new String(server.getInputStream().readNBytes(5), US_ASCII));
+        server.getOutputStream().write("pong\n".getBytes(US_ASCII));
+        server.getOutputStream().flush();
+        assertEquals("pong\n", new String(client.getInputStream().readNBytes(5), US_ASCII));
+        return server;
+    }
+
+    private void assertConnectionRefusedThroughTunnel(final int port, final String what) throws IOException {
+        try (Socket socket = connect(port)) {
+            try {
+                socket.getOutputStream().write("hello?\n".getBytes(US_ASCII));
+                socket.getOutputStream().flush();
+            } catch (final IOException e) {
+                return;   // already closed: fine
+            }
+            assertClosedWithin(socket, REFUSAL, "a connection to " + what);
+        }
+    }
+
+    private static void echoRoundTrip(final int port, final byte[] data) throws IOException {
+        try (Socket socket = connect(port)) {
+            final OutputStream out = socket.getOutputStream();
+            final InputStream in = socket.getInputStream();
+            out.write('E');
+            roundTrip(out, in, data);
+            socket.shutdownOutput();
+            assertEquals(-1, in.read(), "the echo ends after the client's end");
+        }
+    }
+
+    private static void roundTrip(final OutputStream out, final InputStream in, final byte[] data)
+            throws IOException {
+        out.write(data);
+        out.flush();
+        final byte[] back = in.readNBytes(data.length);
+        assertEquals(data.length, back.length, "bytes echoed before end of stream");
+        assertArrayEquals(data, back, "echoed bytes");
+    }
+
+    /** Asserts that the peer of {@code socket} goes away within {@code within}: read gives -1 or fails. */
+    private static void assertClosedWithin(final Socket socket, final Duration within, final String what)
+            throws IOException {
+        final long start = System.nanoTime();
+        socket.setSoTimeout((int) within.toMillis());
+        try {
+            final int b = socket.getInputStream().read();
+            if (b != -1) {
+                fail(what + ": expected the connection to close, got a byte " + b);
+            }
+        } catch (final SocketTimeoutException e) {
+            fail(what + ": still open after " + within.toSeconds() + " s");
+        } catch (final IOException e) {
+            // a reset: closed, as expected
+        }
+        System.out.printf("%s: closed after %d ms%n", what, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private void assertNoServerErrors() {
+        assertEquals(List.of(), target.errors().stream().map(Throwable::toString).toList(),
+                "failures in the TCP server's handlers");
+    }
+
+    private static Socket connect(final int port) throws IOException {
+        final Socket socket = new Socket();
+        try {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
+            socket.setSoTimeout(READ_TIMEOUT_MILLIS);
+            return socket;
+        } catch (final IOException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private static <T> FutureTask<T> inBackground(final String name, final java.util.concurrent.Callable<T> work) {
+        final FutureTask<T> task = new FutureTask<>(work);
+        final Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        thread.start();
+        return task;
+    }
+
+    private static void closeQuietly(final Socket socket) {
+        try {
+            socket.close();
+        } catch (final IOException e) {
+            // nothing more to do
+        }
+    }
+}

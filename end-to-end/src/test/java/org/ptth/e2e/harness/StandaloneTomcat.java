@@ -1,0 +1,394 @@
+package org.ptth.e2e.harness;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.transform.OutputKeys;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
+/**
+ * A real standalone Tomcat (the distribution from Maven Central, started with {@code bin/catalina.sh run})
+ * serving the relay WAR on a free port of 127.0.0.1.
+ *
+ * <p>The distribution is copied to a fresh CATALINA_BASE (without its sample web applications); its
+ * conf/server.xml gets one HTTP connector on 127.0.0.1 with the chosen connectionTimeout and no
+ * shutdown port; bin/setenv.sh passes the relay's config file as {@code -Dptth.relay.config}.
+ * Everything Tomcat prints goes to {@code logs/console.log}. {@link #start()} returns once the relay
+ * answers an unauthenticated call with 401; {@link #close()} stops the JVM (SIGTERM, then SIGKILL
+ * after a grace period) and is safe to call more than once, or after a failed start.
+ */
+public final class StandaloneTomcat implements AutoCloseable {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    private static final Pattern PROBLEM = Pattern.compile(
+            "SEVERE|memory leak|failed to stop it|appears to have started a thread|"
+                    + "ThreadLocal with key of type|failed to unregister it");
+    private static final Pattern UNSAFE_PATH = Pattern.compile("[\\s'\"\\\\$`]");
+
+    private final Path distribution;
+    private final Path base;
+    private final Path war;
+    private final String contextName;
+    private final Path relayConfig;
+    private final int connectionTimeoutMillis;
+    private final Map<String, String> systemProperties;
+    private final int port;
+    private Process process;
+
+    private StandaloneTomcat(final Builder builder) {
+        this.distribution = builder.distribution;
+        this.base = builder.base;
+        this.war = builder.war;
+        this.contextName = builder.contextName;
+        this.relayConfig = builder.relayConfig;
+        this.connectionTimeoutMillis = builder.connectionTimeoutMillis;
+        this.systemProperties = new LinkedHashMap<>(builder.systemProperties);
+        this.port = FreePorts.next();
+    }
+
+    /**
+     * @param distribution an unpacked Tomcat distribution (the directory holding bin/, conf/, lib/)
+     * @param base         where to make the CATALINA_BASE; must not exist yet, or be empty
+     */
+    public static Builder builder(final Path distribution, final Path base) {
+        return new Builder(distribution, base);
+    }
+
+    /** Lays out CATALINA_BASE, starts Tomcat and waits until the relay answers 401. */
+    public StandaloneTomcat start() throws IOException {
+        if (process != null) {
+            throw new IllegalStateException("already started");
+        }
+        layOut();
+        final ProcessBuilder pb = new ProcessBuilder("bash", base.resolve("bin/catalina.sh").toString(), "run");
+        pb.directory(base.toFile());
+        final Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("CATALINA_") || k.equals("JAVA_OPTS") || k.equals("JRE_HOME")
+                || k.equals("JPDA_OPTS") || k.equals("LOGGING_CONFIG") || k.equals("LOGGING_MANAGER"));
+        env.put("JAVA_HOME", TestEnvironment.javaHome().toString());
+        env.put("CATALINA_HOME", base.toString());
+        env.put("CATALINA_BASE", base.toString());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(consoleLog().toFile());
+        process = pb.start();
+        try {
+            awaitRelay();
+        } catch (final RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    /** The relay's BASE, e.g. {@code http://127.0.0.1:PORT/ptth-relay/}. */
+    public URI relayBase() {
+        return URI.create("http://127.0.0.1:" + port + "/" + contextName + "/");
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path base() {
+        return base;
+    }
+
+    public Path consoleLog() {
+        return base.resolve("logs").resolve("console.log");
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** Everything Tomcat printed on its console (which gets every log record of every logger). */
+    public String consoleText() {
+        return read(consoleLog());
+    }
+
+    /**
+     * The lines of the console log that speak of a problem: SEVERE records and the leak warnings Tomcat
+     * prints when a web application stops (threads not stopped, ThreadLocals, drivers). Meaningful
+     * after {@link #close()}, when the web application has been stopped.
+     */
+    public List<String> problemLines() {
+        return consoleText().lines().filter(l -> PROBLEM.matcher(l).find()).collect(Collectors.toList());
+    }
+
+    /** The last {@code lines} lines of the console log, for failure messages. */
+    public String consoleTail(final int lines) {
+        final List<String> all = consoleText().lines().collect(Collectors.toList());
+        return "--- last lines of " + consoleLog() + " ---\n"
+                + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    /** Stops Tomcat: SIGTERM (a clean shutdown that undeploys the relay), SIGKILL after a grace period. */
+    @Override
+    public void close() {
+        final Process p = process;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        try {
+            if (!p.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+        }
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private void layOut() throws IOException {
+        if (Files.exists(base)) {
+            try (Stream<Path> entries = Files.list(base)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IllegalStateException(base + " is not empty");
+                }
+            }
+        }
+        for (final Path path : List.of(base, war, relayConfig)) {
+            if (UNSAFE_PATH.matcher(path.toString()).find()) {
+                throw new IllegalArgumentException("catalina.sh cannot take this path: " + path);
+            }
+        }
+        copyDistribution();
+        rewriteServerXml(base.resolve("conf").resolve("server.xml"));
+        Files.copy(war, base.resolve("webapps").resolve(contextName + ".war"), StandardCopyOption.REPLACE_EXISTING);
+        final StringBuilder opts = new StringBuilder("-Dptth.relay.config=").append(relayConfig);
+        systemProperties.forEach((k, v) -> {
+            if (UNSAFE_PATH.matcher(k + v).find()) {
+                throw new IllegalArgumentException("catalina.sh cannot take this property: " + k + "=" + v);
+            }
+            opts.append(" -D").append(k).append('=').append(v);
+        });
+        Files.writeString(base.resolve("bin").resolve("setenv.sh"),
+                "# written by the ptth end-to-end harness\n"
+                        + "CATALINA_OPTS=\"$CATALINA_OPTS " + opts + "\"\n",
+                StandardCharsets.UTF_8);
+    }
+
+    /** Copies the distribution, leaving out its sample web applications (webapps/ starts empty). */
+    private void copyDistribution() throws IOException {
+        final Path webapps = distribution.resolve("webapps");
+        Files.walkFileTree(distribution, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(final Path dir, final BasicFileAttributes attrs)
+                    throws IOException {
+                Files.createDirectories(base.resolve(distribution.relativize(dir).toString()));
+                return dir.startsWith(webapps) && !dir.equals(webapps)
+                        ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(final Path file, final BasicFileAttributes attrs) throws IOException {
+                if (!file.getParent().equals(webapps)) {
+                    Files.copy(file, base.resolve(distribution.relativize(file).toString()),
+                            StandardCopyOption.COPY_ATTRIBUTES);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        // Only empty directories of the sample applications were made above: remove them.
+        try (Stream<Path> apps = Files.list(base.resolve("webapps"))) {
+            for (final Path app : apps.collect(Collectors.toList())) {
+                Files.delete(app);
+            }
+        }
+        Files.createDirectories(base.resolve("logs"));
+        Files.createDirectories(base.resolve("temp"));
+        Files.createDirectories(base.resolve("work"));
+    }
+
+    /**
+     * One HTTP/1.1 connector on 127.0.0.1:port with the chosen connectionTimeout, every other connector
+     * removed, and the shutdown port disabled (-1): the harness stops Tomcat with a signal.
+     */
+    private void rewriteServerXml(final Path serverXml) throws IOException {
+        try {
+            final DocumentBuilderFactory dbf = DocumentBuilderFactory.newInstance();
+            dbf.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            final Document doc = dbf.newDocumentBuilder().parse(serverXml.toFile());
+            final Element server = doc.getDocumentElement();
+            server.setAttribute("port", "-1");
+            final NodeList services = server.getElementsByTagName("Service");
+            if (services.getLength() != 1) {
+                throw new IllegalStateException(serverXml + " has " + services.getLength() + " Service elements");
+            }
+            final Element service = (Element) services.item(0);
+            final List<Node> old = new ArrayList<>();
+            final NodeList children = service.getChildNodes();
+            Node engine = null;
+            for (int i = 0; i < children.getLength(); i++) {
+                final Node child = children.item(i);
+                if (child.getNodeType() == Node.ELEMENT_NODE && "Connector".equals(child.getNodeName())) {
+                    old.add(child);
+                } else if (child.getNodeType() == Node.ELEMENT_NODE && "Engine".equals(child.getNodeName())) {
+                    engine = child;
+                }
+            }
+            old.forEach(service::removeChild);
+            final Element connector = doc.createElement("Connector");
+            connector.setAttribute("protocol", "HTTP/1.1");
+            connector.setAttribute("address", "127.0.0.1");
+            connector.setAttribute("port", Integer.toString(port));
+            connector.setAttribute("connectionTimeout", Integer.toString(connectionTimeoutMillis));
+            connector.setAttribute("maxParameterCount", "1000");
+            service.insertBefore(connector, engine);
+            final var transformer = TransformerFactory.newInstance().newTransformer();
+            transformer.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
+            transformer.transform(new DOMSource(doc), new StreamResult(serverXml.toFile()));
+        } catch (final IOException e) {
+            throw e;
+        } catch (final Exception e) {
+            throw new IOException("cannot rewrite " + serverXml, e);
+        }
+    }
+
+    private void awaitRelay() {
+        final URI probe = relayBase().resolve("v1/x/listen/y");
+        final int[] last = {-1};
+        Waits.until("the relay at " + relayBase() + " to answer 401", START_TIMEOUT,
+                () -> {
+                    if (!process.isAlive()) {
+                        throw new AssertionError("Tomcat exited with status " + process.exitValue()
+                                + " before the relay came up\n" + consoleTail(80));
+                    }
+                    last[0] = postWithoutKey(probe);
+                    if (last[0] == 503) {
+                        throw new AssertionError("the relay answers 503: its configuration " + relayConfig
+                                + " was refused\n" + consoleTail(80));
+                    }
+                    return last[0] == 401;
+                },
+                () -> "last status: " + last[0] + "\n" + consoleTail(80));
+    }
+
+    private static int postWithoutKey(final URI uri) {
+        HttpURLConnection c = null;
+        try {
+            c = (HttpURLConnection) uri.toURL().openConnection();
+            c.setRequestMethod("POST");
+            c.setConnectTimeout(2_000);
+            c.setReadTimeout(10_000);
+            c.setDoOutput(true);
+            c.setFixedLengthStreamingMode(0);
+            c.getOutputStream().close();
+            final int status = c.getResponseCode();
+            final InputStream body = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            if (body != null) {
+                body.readAllBytes();
+                body.close();
+            }
+            return status;
+        } catch (final IOException e) {
+            return -1;
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
+        }
+    }
+
+    private static String read(final Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Tomcat " + distribution.getFileName() + " on " + relayBase() + " (base " + base + ")";
+    }
+
+    /** Settings of one Tomcat; the relay WAR and its config file are required. */
+    public static final class Builder {
+        private final Path distribution;
+        private final Path base;
+        private Path war;
+        private String contextName = "ptth-relay";
+        private Path relayConfig;
+        private int connectionTimeoutMillis = 20_000;
+        private final Map<String, String> systemProperties = new LinkedHashMap<>();
+
+        private Builder(final Path distribution, final Path base) {
+            this.distribution = distribution.toAbsolutePath().normalize();
+            this.base = base.toAbsolutePath().normalize();
+        }
+
+        public Builder war(final Path war) {
+            this.war = war.toAbsolutePath().normalize();
+            return this;
+        }
+
+        /** The context path, and so the WAR's file name in webapps/; "ptth-relay" unless set. */
+        public Builder contextName(final String contextName) {
+            this.contextName = contextName;
+            return this;
+        }
+
+        public Builder relayConfig(final Path relayConfig) {
+            this.relayConfig = relayConfig.toAbsolutePath().normalize();
+            return this;
+        }
+
+        /** The HTTP connector's connectionTimeout; 20000 (as shipped) unless set. */
+        public Builder connectionTimeoutMillis(final int millis) {
+            this.connectionTimeoutMillis = millis;
+            return this;
+        }
+
+        /** An extra {@code -Dname=value} for Tomcat's JVM. */
+        public Builder systemProperty(final String name, final String value) {
+            systemProperties.put(name, value);
+            return this;
+        }
+
+        public StandaloneTomcat build() {
+            if (war == null || relayConfig == null) {
+                throw new IllegalStateException("war and relayConfig are required");
+            }
+            if (!Files.isRegularFile(distribution.resolve("bin").resolve("catalina.sh"))) {
+                throw new IllegalStateException(distribution + " is not a Tomcat distribution (no bin/catalina.sh)");
+            }
+            return new StandaloneTomcat(this);
+        }
+
+        /** {@link #build()} then {@link StandaloneTomcat#start()}. */
+        public StandaloneTomcat start() throws IOException {
+            return build().start();
+        }
+    }
+}
