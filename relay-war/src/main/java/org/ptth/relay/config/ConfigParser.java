@@ -99,11 +99,18 @@ public final class ConfigParser {
                 count(source, settings, "limit.pending-connects-per-server", 256),
                 count(source, settings, "limit.tunnels-per-client", 1024),
                 count(source, settings, "limit.tunnels", 8192));
+        final String admin = settings.remove("admin.key-sha256");
+        if (admin != null && !HEX_SHA256.matcher(admin).matches()) {
+            throw new ConfigException(source + ": admin.key-sha256: expected 64 lowercase hex characters");
+        }
+        if (admin != null && hashOwners.containsKey(admin)) {
+            throw new ConfigException(source + ": admin.key-sha256 is also the hash of " + hashOwners.get(admin));
+        }
         if (!settings.isEmpty()) {
             throw new ConfigException(source + ": unknown setting '" + settings.keySet().iterator().next()
                     + "' (see conf/ptth-relay.properties for the settings there are)");
         }
-        return new RelayConfig(servers, clients, allows, timeouts, limits);
+        return new RelayConfig(servers, clients, allows, timeouts, limits, admin);
     }
 
     private static Set<String> parseAllow(final String source, final String key, final String value) throws ConfigException {

@@ -16,6 +16,7 @@ public final class RelayConfig {
     private final Timeouts timeouts;
     private final Limits limits;
     private final KeyAuthenticator authenticator;
+    private final KeyAuthenticator adminAuthenticator;
 
     /** Timeouts of the relay's side of the protocol (see docs/protocol.md). */
     public record Timeouts(Duration listen, Duration connectWait, Duration accept, Duration idle) {
@@ -26,7 +27,8 @@ public final class RelayConfig {
     }
 
     RelayConfig(final Map<String, Principal> servers, final Map<String, Principal> clients,
-                final Map<String, Set<String>> allowedTargets, final Timeouts timeouts, final Limits limits) {
+                final Map<String, Set<String>> allowedTargets, final Timeouts timeouts, final Limits limits,
+                final String adminKeyHash) {
         this.servers = Map.copyOf(servers);
         this.clients = Map.copyOf(clients);
         this.allowedTargets = Map.copyOf(allowedTargets);
@@ -34,6 +36,13 @@ public final class RelayConfig {
         this.limits = limits;
         this.authenticator = new KeyAuthenticator(
                 java.util.stream.Stream.concat(servers.values().stream(), clients.values().stream()).toList());
+        this.adminAuthenticator = adminKeyHash == null ? null
+                : new KeyAuthenticator(List.of(new Principal(Principal.Kind.CLIENT, "admin", adminKeyHash)));
+    }
+
+    /** Checks the key of the status endpoint; null when no admin key is configured. */
+    public KeyAuthenticator adminAuthenticator() {
+        return adminAuthenticator;
     }
 
     public KeyAuthenticator authenticator() {

@@ -5,6 +5,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.errors.RelayException;
 import org.ptth.relay.pump.Exchange;
+import org.ptth.relay.registry.Segment;
 import org.ptth.relay.registry.TunnelRegistry;
 
 /** One authenticated call to an endpoint. */
@@ -31,6 +32,11 @@ record Call(Principal caller, EndpointPath path, HttpServletRequest request, Htt
 
     boolean duplex() {
         return "1".equals(request.getHeader("Ptth-Duplex"));
+    }
+
+    /** The segment header of a segmented upload, or null for a streaming body. */
+    Segment segment() throws RelayException {
+        return Segment.parse(request.getHeader(Segment.HEADER));
     }
 
     TunnelRegistry.ExchangeStarter starter() {

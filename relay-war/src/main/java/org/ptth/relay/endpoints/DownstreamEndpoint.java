@@ -6,6 +6,7 @@ import org.ptth.relay.errors.RelayException;
 final class DownstreamEndpoint implements Endpoint {
     @Override
     public void handle(final Call call) throws RelayException {
-        call.registry().downstream(call.requireServer(), call.path().connectionId(), call.starter());
+        call.registry().downstream(call.requireServer(), call.path().connectionId(), call.segment(),
+                call.starter());
     }
 }

@@ -7,6 +7,6 @@ final class UpstreamEndpoint implements Endpoint {
     @Override
     public void handle(final Call call) throws RelayException {
         call.registry().upstream(call.requireClient(), call.path().server(), call.path().connectionId(),
-                call.starter());
+                call.segment(), call.starter());
     }
 }

@@ -8,6 +8,7 @@ import jakarta.servlet.WriteListener;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One direction of a tunnel: the body of one request (the source) spliced into the body of another
@@ -34,6 +35,13 @@ public final class Splice implements ReadListener, WriteListener {
 
         /** Bytes moved: the tunnel is not idle. */
         void spliceMoved(Splice splice);
+
+        /** A segment's body has been written on; the next segment may come (segmented uploads). */
+        void segmentDone(Splice splice);
+    }
+
+    /** A source body offered to the splice; {@code last} is false for a segment that more will follow. */
+    private record SourceOffer(Exchange exchange, boolean last) {
     }
 
     private final String name;
@@ -41,12 +49,13 @@ public final class Splice implements ReadListener, WriteListener {
     private final AtomicInteger signals = new AtomicInteger();
     private final AtomicLong bytes = new AtomicLong();
 
-    private volatile Exchange offeredSource;
-    private volatile Exchange offeredSink;
+    private final AtomicReference<SourceOffer> offeredSource = new AtomicReference<>();
+    private final AtomicReference<Exchange> offeredSink = new AtomicReference<>();
     private volatile String abortReason;
 
     // Touched only by the thread running the pump.
     private Exchange source;
+    private boolean sourceIsLast;
     private Exchange sink;
     private ServletInputStream in;
     private ServletOutputStream out;
@@ -75,15 +84,23 @@ public final class Splice implements ReadListener, WriteListener {
         return done;
     }
 
-    /** The request whose body feeds this direction. Its role must already be counted. */
+    /** The request whose body feeds this direction to its end. Its role must already be counted. */
     public void attachSource(final Exchange exchange) {
-        offeredSource = exchange;
+        attachSegment(exchange, true);
+    }
+
+    /**
+     * One of a sequence of request bodies that feed this direction in turn; the caller lets the next
+     * one in only after {@link Events#segmentDone}. Its role must already be counted.
+     */
+    public void attachSegment(final Exchange exchange, final boolean last) {
+        offeredSource.set(new SourceOffer(exchange, last));
         signal();
     }
 
     /** The call whose response body carries this direction. Its role must already be counted. */
     public void attachSink(final Exchange exchange) {
-        offeredSink = exchange;
+        offeredSink.set(exchange);
         signal();
     }
 
@@ -171,6 +188,10 @@ public final class Splice implements ReadListener, WriteListener {
                 if (!out.isReady()) {
                     return;
                 }
+                if (!sourceIsLast) {
+                    endSegment();
+                    continue;
+                }
                 finish(false);
                 return;
             } else if (in == null) {
@@ -203,16 +224,37 @@ public final class Splice implements ReadListener, WriteListener {
         }
     }
 
-    private void adoptArrivals() throws IOException {
-        if (sink == null && offeredSink != null) {
-            sink = offeredSink;
-            out = sink.response().getOutputStream();
-            out.setWriteListener(this);
+    /** A segment's bytes are all written on: let its request go (204) and wait for the next one. */
+    private void endSegment() throws IOException {
+        if (unflushed) {
+            out.flush();
+            unflushed = false;
         }
-        if (source == null && offeredSource != null) {
-            source = offeredSource;
-            in = source.request().getInputStream();
-            in.setReadListener(this);
+        final Exchange segment = source;
+        source = null;
+        in = null;
+        sourceEnded = false;
+        events.segmentDone(this);
+        segment.releaseRole(false, null);
+    }
+
+    private void adoptArrivals() throws IOException {
+        if (sink == null) {
+            final Exchange offered = offeredSink.getAndSet(null);
+            if (offered != null) {
+                sink = offered;
+                out = sink.response().getOutputStream();
+                out.setWriteListener(this);
+            }
+        }
+        if (source == null) {
+            final SourceOffer offered = offeredSource.getAndSet(null);
+            if (offered != null) {
+                source = offered.exchange();
+                sourceIsLast = offered.last();
+                in = source.request().getInputStream();
+                in.setReadListener(this);
+            }
         }
     }
 
@@ -235,13 +277,13 @@ public final class Splice implements ReadListener, WriteListener {
     /** An end attached after this direction was over is let go at once. */
     private void releaseLateArrivals() {
         final String reason = abortReason == null ? "tunnel closed" : abortReason;
-        if (sink == null && offeredSink != null) {
-            sink = offeredSink;
-            sink.releaseRole(true, reason);
+        final Exchange lateSink = offeredSink.getAndSet(null);
+        if (lateSink != null) {
+            lateSink.releaseRole(true, reason);
         }
-        if (source == null && offeredSource != null) {
-            source = offeredSource;
-            source.releaseRole(true, reason);
+        final SourceOffer lateSource = offeredSource.getAndSet(null);
+        if (lateSource != null) {
+            lateSource.exchange().releaseRole(true, reason);
         }
     }
 

@@ -42,8 +42,8 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
     private final AtomicReference<State> state = new AtomicReference<>(State.WAITING);
     private final Splice upstream = new Splice("upstream", this);
     private final Splice downstream = new Splice("downstream", this);
-    private final AtomicBoolean upstreamTaken = new AtomicBoolean();
-    private final AtomicBoolean downstreamTaken = new AtomicBoolean();
+    private final SourceGate upstreamGate = new SourceGate();
+    private final SourceGate downstreamGate = new SourceGate();
     private final AtomicInteger directionsEnded = new AtomicInteger();
     private final AtomicBoolean released = new AtomicBoolean();
 
@@ -147,11 +147,11 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
         upstream.attachSink(accept);
         downstream.attachSink(connect);
         if (acceptDuplex) {
-            downstreamTaken.set(true);
+            downstreamGate.admitStream();
             downstream.attachSource(accept);
         }
         if (connectDuplex) {
-            upstreamTaken.set(true);
+            upstreamGate.admitStream();
             upstream.attachSource(connect);
         }
         AUDIT.info(() -> "tunnel " + shortId() + " opened: client " + client.name() + " from " + clientAddress()
@@ -170,18 +170,22 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
         }
     }
 
-    void attachUpstream(final TunnelRegistry.ExchangeStarter starter) throws RelayException {
-        attach(starter, upstreamTaken, upstream);
+    /** The client's upstream body; {@code segment} is null for a streaming body, else "more" or "last". */
+    void attachUpstream(final TunnelRegistry.ExchangeStarter starter, final Segment segment) throws RelayException {
+        attach(starter, upstreamGate, upstream, segment);
     }
 
-    void attachDownstream(final TunnelRegistry.ExchangeStarter starter) throws RelayException {
-        attach(starter, downstreamTaken, downstream);
+    void attachDownstream(final TunnelRegistry.ExchangeStarter starter, final Segment segment) throws RelayException {
+        attach(starter, downstreamGate, downstream, segment);
     }
 
-    private void attach(final TunnelRegistry.ExchangeStarter starter, final AtomicBoolean taken, final Splice splice)
-            throws RelayException {
-        if (!taken.compareAndSet(false, true)) {
-            throw RelayException.conflict("connection id already used on this endpoint");
+    private void attach(final TunnelRegistry.ExchangeStarter starter, final SourceGate gate, final Splice splice,
+                        final Segment segment) throws RelayException {
+        final boolean admitted = segment == null ? gate.admitStream() : gate.admitSegment(segment == Segment.LAST);
+        if (!admitted) {
+            throw RelayException.conflict(segment == null || splice.isDone()
+                    ? "connection id already used on this endpoint"
+                    : "previous segment still in flight, or the last one was sent");
         }
         if (state.get() != State.OPEN) {
             throw RelayException.conflict("connection id is not open");
@@ -189,7 +193,16 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
         final Exchange exchange = starter.start();
         exchange.onFailure(this);
         exchange.addRoles(1);
-        splice.attachSource(exchange);
+        if (segment == null) {
+            splice.attachSource(exchange);
+        } else {
+            splice.attachSegment(exchange, segment == Segment.LAST);
+        }
+    }
+
+    @Override
+    public void segmentDone(final Splice splice) {
+        (splice == upstream ? upstreamGate : downstreamGate).segmentDone();
     }
 
     /** Ends a tunnel that never opened: the client's connect gets this answer. */

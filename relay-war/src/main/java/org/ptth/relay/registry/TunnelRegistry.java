@@ -134,9 +134,9 @@ public final class TunnelRegistry {
         t.refuse(502, why, why);
     }
 
-    public void downstream(final Principal server, final String id, final ExchangeStarter starter) throws RelayException {
-        final Tunnel t = tunnelOfServer(server, id);
-        t.attachDownstream(starter);
+    public void downstream(final Principal server, final String id, final Segment segment,
+                           final ExchangeStarter starter) throws RelayException {
+        tunnelOfServer(server, id).attachDownstream(starter, segment);
     }
 
     private Tunnel tunnelOfServer(final Principal server, final String id) throws RelayException {
@@ -188,13 +188,13 @@ public final class TunnelRegistry {
         enqueue(t, false);
     }
 
-    public void upstream(final Principal client, final String server, final String id, final ExchangeStarter starter)
-            throws RelayException {
+    public void upstream(final Principal client, final String server, final String id, final Segment segment,
+                         final ExchangeStarter starter) throws RelayException {
         final Tunnel t = byId.get(id);
         if (t == null || !t.client().equals(client) || !t.target().server().equals(server) || !id.equals(t.id())) {
             throw RelayException.conflict("unknown connection id");
         }
-        t.attachUpstream(starter);
+        t.attachUpstream(starter, segment);
     }
 
     // ---- offers

@@ -9,6 +9,8 @@ import org.ptth.relay.support.EmbeddedRelay;
 import org.ptth.relay.support.RelayCalls;
 
 import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -135,6 +137,49 @@ class TunnelFlowTest {
         assertEquals(-1, drain(t.accept().body()));
         assertEquals(-1, drain(t.connect().body()));
         assertEquals(410, down.finish());
+    }
+
+    @Test
+    void segmentedUploadsAreSplicedInOrderAndEachIsAnsweredOnceRelayed() throws Exception {
+        final Opened t = open("segments");
+        final ChunkedUpload down = upload(SERVER_KEY, "v1/srv/downstream/" + t.id());
+        final byte[][] parts = {random(70_000, 3), random(5, 4), random(300_000, 5)};
+        final CompletableFuture<byte[]> serverReads = CompletableFuture.supplyAsync(() -> readAll(t.accept().body()));
+        for (int i = 0; i < parts.length; i++) {
+            final String which = i == parts.length - 1 ? "last" : "more";
+            final HttpResponse<String> answer = HttpClient.newHttpClient().send(
+                    calls.post(CLIENT_KEY, "v1/srv/upstream/" + t.id()).header("Ptth-Segment", which)
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(parts[i])).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, answer.statusCode(), answer.body());
+        }
+        final byte[] all = new byte[parts[0].length + parts[1].length + parts[2].length];
+        System.arraycopy(parts[0], 0, all, 0, parts[0].length);
+        System.arraycopy(parts[1], 0, all, parts[0].length, parts[1].length);
+        System.arraycopy(parts[2], 0, all, parts[0].length + parts[1].length, parts[2].length);
+        assertArrayEquals(all, serverReads.get(30, TimeUnit.SECONDS));
+        // After the last segment the direction takes nothing more, streaming or segmented.
+        final HttpResponse<String> late = HttpClient.newHttpClient().send(
+                calls.post(CLIENT_KEY, "v1/srv/upstream/" + t.id()).header("Ptth-Segment", "more")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(parts[1])).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(409, late.statusCode());
+        assertEquals(409, calls.text(CLIENT_KEY, "v1/srv/upstream/" + t.id()).statusCode());
+        assertEquals(204, down.finish());
+        assertEquals(-1, t.connect().body().read());
+    }
+
+    @Test
+    void statusEndpointCountsTunnelsForTheAdminKeyOnly() throws Exception {
+        assertEquals(401, calls.text(CLIENT_KEY, "status").statusCode());
+        final Opened t = open("status");
+        final HttpResponse<String> status = calls.text(EmbeddedRelay.ADMIN_KEY, "status");
+        assertEquals(200, status.statusCode());
+        assertTrue(status.body().matches("(?s).*tunnels=[1-9].*threads=\\d+.*heap_used_bytes=\\d+.*"), status.body());
+        final ChunkedUpload up = upload(CLIENT_KEY, "v1/srv/upstream/" + t.id());
+        final ChunkedUpload down = upload(SERVER_KEY, "v1/srv/downstream/" + t.id());
+        assertEquals(204, up.finish());
+        assertEquals(204, down.finish());
     }
 
     @Test

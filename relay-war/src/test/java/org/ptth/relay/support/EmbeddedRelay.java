@@ -7,6 +7,7 @@ import org.apache.catalina.startup.Tomcat;
 import org.ptth.relay.RelayLifecycle;
 import org.ptth.relay.auth.KeyHashes;
 import org.ptth.relay.endpoints.RelayServlet;
+import org.ptth.relay.endpoints.StatusServlet;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 public final class EmbeddedRelay implements AutoCloseable {
     public static final String SERVER_KEY = "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c5b6a7988";
     public static final String CLIENT_KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
+    public static final String ADMIN_KEY = "5e6f7a8b9c0d1e2f5e6f7a8b9c0d1e2f5e6f7a8b9c0d1e2f5e6f7a8b9c0d1e2f";
     public static final String OTHER_SERVER_KEY = "0a9b8c7d6e5f40312a3b4c5d6e7f80910a9b8c7d6e5f40312a3b4c5d6e7f8091";
 
     private final Tomcat tomcat = new Tomcat();
@@ -39,6 +41,8 @@ public final class EmbeddedRelay implements AutoCloseable {
         ctx.addApplicationListener(RelayLifecycle.class.getName());
         Tomcat.addServlet(ctx, "relay", new RelayServlet()).setAsyncSupported(true);
         ctx.addServletMappingDecoded("/v1/*", "relay");
+        Tomcat.addServlet(ctx, "status", new StatusServlet());
+        ctx.addServletMappingDecoded("/status", "status");
         tomcat.start();
     }
 
@@ -46,7 +50,8 @@ public final class EmbeddedRelay implements AutoCloseable {
         return "server.srv.key-sha256=" + KeyHashes.sha256Hex(SERVER_KEY) + "\n"
                 + "server.other.key-sha256=" + KeyHashes.sha256Hex(OTHER_SERVER_KEY) + "\n"
                 + "client.cli.key-sha256=" + KeyHashes.sha256Hex(CLIENT_KEY) + "\n"
-                + "client.cli.allow=srv\n";
+                + "client.cli.allow=srv\n"
+                + "admin.key-sha256=" + KeyHashes.sha256Hex(ADMIN_KEY) + "\n";
     }
 
     public void writeConfig(final String extraConfig) throws IOException {
