@@ -20,7 +20,8 @@ public final class ConfigWatcher {
     private final Consumer<RelayConfig> onChange;
     private volatile RelayConfig current;
     private volatile String unavailableReason;
-    private String lastStamp;
+    /** The file's stamp at the last look; a sentinel at first, so that a missing file is noticed too. */
+    private String lastStamp = "(not looked at yet)";
 
     public ConfigWatcher(final Path file, final Consumer<RelayConfig> onChange) {
         this.file = file;

@@ -1,5 +1,6 @@
 package org.ptth.relay.endpoints;
 
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -53,7 +54,7 @@ public final class RelayServlet extends HttpServlet {
             }
             final Endpoint endpoint = ENDPOINTS.get(path.verb());
             if (endpoint == null) {
-                throw new RelayException(404, "no such endpoint: " + ErrorResponses.oneLine(path.verb()));
+                throw RelayException.badRequest("no such endpoint: " + ErrorResponses.oneLine(path.verb()));
             }
             endpoint.handle(new Call(caller, path, request, response, relay.registry()));
         } catch (final RelayException e) {
@@ -67,11 +68,34 @@ public final class RelayServlet extends HttpServlet {
             LOG.fine(request.getMethod() + " " + request.getRequestURI() + " from " + request.getRemoteAddr()
                     + ": " + e.status() + " " + e.getMessage());
         }
-        // A refused call may still be sending a body nobody will read: don't keep its connection.
-        final boolean unreadBody = request.getContentLengthLong() != 0;
-        ErrorResponses.send(response, e.status(), e.getMessage(), e.retryAfterSeconds(), unreadBody);
         if (request.isAsyncStarted()) {
+            ErrorResponses.send(response, e);
             request.getAsyncContext().complete();
+            return;
+        }
+        if (!hasBody(request)) {
+            ErrorResponses.send(response, e);
+            return;
+        }
+        // The container would read an unread body to its end on this thread before freeing it, however
+        // slowly it comes: answer at once, then let the body drain without blocking.
+        final AsyncContext async = request.startAsync();
+        async.setTimeout(0);
+        ErrorResponses.send(response, e);
+        response.flushBuffer();
+        request.getInputStream().setReadListener(
+                new BodyCollector(request.getInputStream(), 0, kept -> completeQuietly(async), () -> { }));
+    }
+
+    private static boolean hasBody(final HttpServletRequest request) {
+        return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
+    }
+
+    private static void completeQuietly(final AsyncContext async) {
+        try {
+            async.complete();
+        } catch (final IllegalStateException alreadyOver) {
+            // The container ended it first.
         }
     }
 }

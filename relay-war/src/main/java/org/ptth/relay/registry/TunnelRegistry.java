@@ -66,6 +66,11 @@ public final class TunnelRegistry {
         }, millis, millis, TimeUnit.MILLISECONDS);
     }
 
+    /** Runs a task once on the timer thread after a delay. */
+    public void schedule(final long millis, final Runnable task) {
+        after(TimeUnit.MILLISECONDS.toNanos(millis), task);
+    }
+
     private ScheduledFuture<?> after(final long nanos, final Runnable task) {
         return timers.schedule(() -> {
             try {
@@ -125,11 +130,16 @@ public final class TunnelRegistry {
         t.open(server, starter, duplex);
     }
 
-    public void refuse(final Principal server, final String id, final String reason) throws RelayException {
-        final Tunnel t = tunnelOfServer(server, id);
-        if (t.state() != Tunnel.State.OFFERED) {
+    /** Fails early, before the reason is read, when the ID cannot be refused by this server. */
+    public void checkRefusable(final Principal server, final String id) throws RelayException {
+        if (tunnelOfServer(server, id).state() != Tunnel.State.OFFERED) {
             throw RelayException.conflict("connection id already accepted or closed");
         }
+    }
+
+    public void refuse(final Principal server, final String id, final String reason) throws RelayException {
+        checkRefusable(server, id);
+        final Tunnel t = tunnelOfServer(server, id);
         final String why = reason.isBlank() ? "target refused by server proxy" : "target refused by server proxy: " + reason;
         t.refuse(502, why, why);
     }
@@ -152,9 +162,9 @@ public final class TunnelRegistry {
     public void connect(final Principal client, final String server, final String port, final boolean duplex,
                         final ExchangeStarter starter) throws RelayException {
         final RelayConfig cfg = config.get();
-        if (!cfg.allows(client, server, port)) {
-            throw RelayException.notOnline();
-        }
+        // A target the client may not reach is answered like an offline one, after the same wait and
+        // with the same headers, so that neither the answer nor its timing tells which names exist.
+        final boolean allowed = cfg.allows(client, server, port);
         if (stopped) {
             throw RelayException.unavailable("relay stopping", 1);
         }
@@ -166,7 +176,8 @@ public final class TunnelRegistry {
             mine.decrementAndGet();
             throw new RelayException(429, "too many tunnels for client " + client.name(), 5);
         }
-        final AtomicInteger waiting = pendingByServer.computeIfAbsent(server, k -> new AtomicInteger());
+        // Only configured targets get a counter, so that probing made-up names grows no map.
+        final AtomicInteger waiting = allowed ? counter(pendingByServer, server) : new AtomicInteger();
         if (waiting.incrementAndGet() > cfg.limits().pendingConnectsPerServer()) {
             waiting.decrementAndGet();
             mine.decrementAndGet();
@@ -183,6 +194,11 @@ public final class TunnelRegistry {
         final Tunnel t = new Tunnel(this, new PortKey(server, port), client, exchange, duplex,
                 cfg.timeouts().connectWait().toNanos());
         live.add(t);
+        if (!allowed) {
+            t.replaceTimer(after(cfg.timeouts().connectWait().toNanos(),
+                    () -> t.refuse(404, "no such server or port online", "target not allowed for this client")));
+            return;
+        }
         pending.add(t);
         t.replaceTimer(after(cfg.timeouts().connectWait().toNanos(), () -> expireWaiting(t)));
         enqueue(t, false);
@@ -270,7 +286,10 @@ public final class TunnelRegistry {
 
     void removed(final Tunnel t) {
         leftPending(t);
-        queue(t.target()).unqueue(t);
+        final PortQueue queue = ports.get(t.target());
+        if (queue != null) {
+            queue.unqueue(t);
+        }
         final String id = t.id();
         if (id != null) {
             byId.remove(id, t);
