@@ -3,14 +3,17 @@ package org.ptth.proxy.cli;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.logging.Logger;
 
-import org.apache.commons.cli.CommandLine;
+import javax.net.ssl.SSLContext;
+
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.ptth.proxy.client.ClientTerminator;
 import org.ptth.proxy.net.HostPort;
+import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.RelayAddress;
 import org.ptth.proxy.relay.RelayClient;
@@ -40,55 +43,67 @@ final class ClientCommand extends Command {
 
     @Override
     Options options() {
-        return RelayOptions.addTo(new Options())
+        return RelayOptions.addTail(RelayOptions.addTo(new Options())
                 .addOption(Option.builder().longOpt("server").hasArg().argName("NAME")
                         .desc("the server to reach (required)").get())
                 .addOption(Option.builder().longOpt("port").hasArg().argName("NAME")
                         .desc("the port name that server exposes (required)").get())
                 .addOption(Option.builder().longOpt("listen").hasArg().argName("[HOST:]PORT")
-                        .desc("local address to accept connections on; HOST defaults to 127.0.0.1 (required)").get());
+                        .desc("local address to accept connections on; HOST defaults to 127.0.0.1 (required)").get()));
     }
 
     @Override
     String footer() {
-        return "Example: ptth-proxy client --relay http://relay:8080/ptth-relay/ --key-file laptop.key"
-                + " --server office --port ssh --listen 2222";
+        return "On SIGTERM or Ctrl-C it stops accepting, lets open tunnels finish for --grace seconds, and exits 0."
+                + " Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 configuration, 4 relay unreachable at start"
+                + " (--fail-fast). Example: ptth-proxy client --relay https://relay.example/ptth-relay/"
+                + " --key-file laptop.key --server office --port ssh --listen 2222";
     }
 
     @Override
-    int execute(final CommandLine line, final Terminal terminal) throws CliException {
-        final RelayAddress address = RelayOptions.relay(this, line);
-        final String server = name(line, "server");
-        final String port = name(line, "port");
+    int execute(final Arguments args, final Terminal terminal) throws CliException {
+        final RelayAddress address = RelayOptions.relay(this, args);
+        final String server = name(args, "server");
+        final String port = name(args, "port");
         final HostPort listen;
         try {
-            listen = HostPort.parse(required(line, "listen"), "127.0.0.1");
+            listen = HostPort.parse(required(args, "listen"), "127.0.0.1");
         } catch (final IllegalArgumentException bad) {
-            throw usage("--listen " + bad.getMessage());
+            throw invalid(args, "listen", bad.getMessage());
         }
-        final TunnelSettings settings = RelayOptions.settings(this, line);
-        final String key = RelayOptions.key(this, line);
-        LogSetup.configure(RelayOptions.verbose(line));
+        final TunnelSettings settings = RelayOptions.settings(this, args);
+        final Duration grace = RelayOptions.grace(this, args);
+        final HttpProxySetting proxy = RelayOptions.proxy(this, args, address, System.getenv());
+        final SSLContext tls = RelayOptions.tls(args);
+        final String key = RelayOptions.key(this, args);
+        RelayOptions.configureLog(args);
 
         final ServerSocket listener = bind(listen);
         final ExecutorService pool = TunnelThreads.newPool();
-        try (RelayClient relay = new RelayClient(address, key);
+        try (RelayClient relay = new RelayClient(address, key, tls, proxy);
              ClientTerminator terminator = new ClientTerminator(listener, relay, server, port, settings, pool)) {
-            LOG.info(() -> "listening on " + listener.getLocalSocketAddress() + " for " + server + "/" + port
-                    + " via " + address);
-            terminator.serve();
+            RelayOptions.checkReachable(args, relay);
+            try (Lifecycle lifecycle = new Lifecycle(terminator::stopAccepting, null, grace, true)) {
+                // logged once the signals are trapped: from here on SIGTERM is handled
+                LOG.info(() -> "listening on " + listener.getLocalSocketAddress() + " for " + server + "/" + port
+                        + " via " + address + " (" + proxy + ", upload " + settings.upload() + ")");
+                terminator.serve();
+                Lifecycle.drain(terminator.openTunnels(), terminator::drain, grace);
+            }
         } catch (final IOException failed) {
             throw new CliException(ExitCode.FAILURE, "accepting on " + listen + " failed: " + failed.getMessage());
+        } catch (final InterruptedException stopping) {
+            Thread.currentThread().interrupt();
         } finally {
             pool.shutdownNow();
         }
         return ExitCode.OK;
     }
 
-    private String name(final CommandLine line, final String option) throws UsageException {
-        final String value = required(line, option);
+    private String name(final Arguments args, final String option) throws CliException {
+        final String value = required(args, option);
         if (!ProtocolNames.isName(value)) {
-            throw usage("--" + option + " must match [A-Za-z0-9._-]{1,64}");
+            throw invalid(args, option, "must match [A-Za-z0-9._-]{1,64}");
         }
         return value;
     }

@@ -2,6 +2,9 @@ package org.ptth.proxy.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
@@ -34,7 +37,12 @@ abstract class Command {
     /** Text after the option table. */
     abstract String footer();
 
-    abstract int execute(CommandLine line, Terminal terminal) throws CliException;
+    abstract int execute(Arguments args, Terminal terminal) throws CliException;
+
+    /** The options that take a list in a --config file (comma-separated, or NAME.N lines). */
+    Set<String> listOptions() {
+        return Set.of();
+    }
 
     final int run(final String[] args, final Terminal terminal) throws CliException {
         final Options options = options().addOption(HELP);
@@ -46,16 +54,42 @@ abstract class Command {
         if (line.getArgs().length > 0) {
             throw usage("unexpected argument '" + line.getArgs()[0] + "'");
         }
-        return execute(line, terminal);
+        final String config = line.getOptionValue("config");
+        return execute(new Arguments(line, config == null ? null : loadConfig(Path.of(config.trim()))), terminal);
+    }
+
+    /** Reads the --config file with the keys this command takes: its long option names. */
+    final ConfigFile loadConfig(final Path file) throws CliException {
+        final Set<String> known = new HashSet<>();
+        for (final Option option : options().getOptions()) {
+            if (option.getLongOpt() != null) {
+                known.add(option.getLongOpt());
+            }
+        }
+        known.remove("config");
+        return ConfigFile.load(file, known, listOptions());
     }
 
     final UsageException usage(final String message) {
         return new UsageException(name(), message);
     }
 
+    /**
+     * A wrong option value: a usage error when typed, a configuration error naming the file when
+     * read from the --config file.
+     *
+     * @param problem what is wrong, after the option's name, e.g. {@code must be a whole number}
+     */
+    final CliException invalid(final Arguments args, final String option, final String problem) {
+        if (args.fromFile(option)) {
+            return new CliException(ExitCode.CONFIG, args.file().path() + ": " + option + " " + problem);
+        }
+        return usage("--" + option + " " + problem);
+    }
+
     /** The value of an option the command cannot do without. */
-    final String required(final CommandLine line, final String option) throws UsageException {
-        final String value = line.getOptionValue(option);
+    final String required(final Arguments args, final String option) throws CliException {
+        final String value = args.value(option);
         if (value == null || value.isBlank()) {
             throw usage("missing --" + option);
         }
@@ -63,9 +97,9 @@ abstract class Command {
     }
 
     /** An option's whole-number value within bounds, or its default. */
-    final int intOption(final CommandLine line, final String option, final int fallback, final int min,
-                        final int max) throws UsageException {
-        final String value = line.getOptionValue(option);
+    final int intOption(final Arguments args, final String option, final int fallback, final int min,
+                        final int max) throws CliException {
+        final String value = args.value(option);
         if (value == null) {
             return fallback;
         }
@@ -77,7 +111,7 @@ abstract class Command {
         } catch (final NumberFormatException notNumber) {
             // reported below, with the range
         }
-        throw usage("--" + option + " must be a whole number from " + min + " to " + max + ", not '" + value + "'");
+        throw invalid(args, option, "must be a whole number from " + min + " to " + max + ", not '" + value + "'");
     }
 
     private CommandLine parse(final Options options, final String[] args) throws UsageException {

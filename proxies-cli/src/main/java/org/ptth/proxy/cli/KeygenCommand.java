@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.ptth.proxy.key.KeyFile;
@@ -30,7 +29,7 @@ final class KeygenCommand extends Command {
 
     @Override
     String syntax() {
-        return "(--server NAME | --client NAME --allow SERVER[/PORT] [--allow ...]) --out FILE";
+        return "(--server NAME | --client NAME --allow SERVER[/PORT] [--allow ...] | --admin) --out FILE";
     }
 
     @Override
@@ -40,6 +39,8 @@ final class KeygenCommand extends Command {
                         .desc("make a key for the server NAME").get())
                 .addOption(Option.builder().longOpt("client").hasArg().argName("NAME")
                         .desc("make a key for the client NAME").get())
+                .addOption(Option.builder().longOpt("admin")
+                        .desc("make the key of the relay's status endpoint").get())
                 .addOption(Option.builder().longOpt("allow").hasArg().argName("SERVER[/PORT]")
                         .desc("(client only) a server port the client may reach; SERVER alone allows every port"
                                 + " of that server; repeat for more").get())
@@ -50,42 +51,56 @@ final class KeygenCommand extends Command {
     @Override
     String footer() {
         return "Prints server.NAME.key-sha256=HASH, or client.NAME.key-sha256=HASH and client.NAME.allow=LIST,"
-                + " for the relay config. Exit code 3 if FILE exists or cannot be created.";
+                + " or admin.key-sha256=HASH, for the relay config. Exit code 3 if FILE exists or cannot be created.";
     }
 
     @Override
-    int execute(final CommandLine line, final Terminal terminal) throws CliException {
-        final String server = line.getOptionValue("server");
-        final String client = line.getOptionValue("client");
-        if ((server == null) == (client == null)) {
-            throw usage("give exactly one of --server NAME and --client NAME");
+    int execute(final Arguments args, final Terminal terminal) throws CliException {
+        final String server = args.value("server");
+        final String client = args.value("client");
+        final boolean admin = args.flag("admin");
+        if ((server != null ? 1 : 0) + (client != null ? 1 : 0) + (admin ? 1 : 0) != 1) {
+            throw usage("give exactly one of --server NAME, --client NAME and --admin");
+        }
+        if (admin) {
+            allowed(args, false);
+            return writeKey(Path.of(required(args, "out")), "admin", "admin.key-sha256=", terminal);
         }
         final String name = server != null ? server.trim() : client.trim();
         if (!ProtocolNames.isName(name)) {
             throw usage("the name must match [A-Za-z0-9._-]{1,64}");
         }
-        final List<String> allowed = allowed(line, client != null);
-        final Path out = Path.of(required(line, "out"));
+        final List<String> allowed = allowed(args, client != null);
+        final Path out = Path.of(required(args, "out"));
 
+        final String kind = server != null ? "server" : "client";
+        final String extra = client != null ? "\nclient." + name + ".allow=" + String.join(",", allowed) : "";
+        return writeKey(out, kind, kind + "." + name + ".key-sha256=", extra, terminal);
+    }
+
+    private static int writeKey(final Path out, final String kind, final String hashLinePrefix,
+                                final Terminal terminal) throws CliException {
+        return writeKey(out, kind, hashLinePrefix, "", terminal);
+    }
+
+    /** Creates the key file, then prints its hash line (and any extra lines) for the relay config. */
+    private static int writeKey(final Path out, final String kind, final String hashLinePrefix, final String extraLines,
+                                final Terminal terminal) throws CliException {
         final String key = KeyFile.generateKey();
         try {
             KeyFile.create(out, key);
         } catch (final KeyFileException failed) {
             throw new CliException(ExitCode.CONFIG, failed.getMessage());
         }
-        final String kind = server != null ? "server" : "client";
-        terminal.out().println(kind + "." + name + ".key-sha256=" + KeyHash.of(key));
-        if (client != null) {
-            terminal.out().println("client." + name + ".allow=" + String.join(",", allowed));
-        }
+        terminal.out().println(hashLinePrefix + KeyHash.of(key) + extraLines);
         terminal.out().flush();
         terminal.err().println("ptth-proxy: wrote the " + kind + " key to " + out
                 + " (mode 600); add the lines above to the relay config");
         return ExitCode.OK;
     }
 
-    private List<String> allowed(final CommandLine line, final boolean forClient) throws UsageException {
-        final String[] values = line.getOptionValues("allow");
+    private List<String> allowed(final Arguments args, final boolean forClient) throws UsageException {
+        final List<String> values = args.values("allow");
         if (!forClient) {
             if (values != null) {
                 throw usage("--allow is for client keys only");

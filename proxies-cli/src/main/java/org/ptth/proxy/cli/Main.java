@@ -70,8 +70,10 @@ public final class Main {
                 .append("  0  success\n")
                 .append("  1  runtime failure (e.g. the listen port is in use)\n")
                 .append("  2  usage error (wrong or missing options)\n")
-                .append("  3  configuration error (key file missing, unsafe, malformed or already existing)\n")
-                .append("\nLogs go to stderr, one line each; JAVA_OPTS passes options to the JVM.\n");
+                .append("  3  configuration error (key file missing, unsafe, malformed or already existing;\n")
+                .append("     --config file unreadable or with an unknown key; --ca-file or --log-file unusable)\n")
+                .append("  4  relay unreachable at start (with --fail-fast)\n")
+                .append("\nLogs go to stderr (or --log-file), one line each; JAVA_OPTS passes options to the JVM.\n");
         terminal.out().print(help);
         terminal.out().flush();
     }

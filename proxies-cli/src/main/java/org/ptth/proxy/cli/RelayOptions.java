@@ -1,43 +1,79 @@
 package org.ptth.proxy.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
-import org.apache.commons.cli.CommandLine;
+import javax.net.ssl.SSLContext;
+
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.ptth.proxy.key.KeyFile;
 import org.ptth.proxy.key.KeyFileException;
+import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.RelayAddress;
+import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relay.RelayProblem;
+import org.ptth.proxy.relay.RelayTrust;
 import org.ptth.proxy.tunnel.TunnelSettings;
+import org.ptth.proxy.tunnel.UploadMode;
 
-/** The options the server and client commands share: where the relay is, the key, the timing. */
+/**
+ * The options the server and client commands share: where the relay is and how to reach it, the
+ * key, the timing, the upload form, logging and stopping.
+ */
 final class RelayOptions {
+
+    static final int DEFAULT_GRACE_SECONDS = 10;
 
     private RelayOptions() {
     }
 
+    /** The shared options that come first in the help: the relay and the key. */
     static Options addTo(final Options options) {
         return options
                 .addOption(Option.builder().longOpt("relay").hasArg().argName("URL")
-                        .desc("base URL of the relay, e.g. http://relay.example:8080/ptth-relay/ (required)").get())
+                        .desc("base URL of the relay, e.g. https://relay.example/ptth-relay/ (required)").get())
                 .addOption(Option.builder().longOpt("key-file").hasArg().argName("FILE")
-                        .desc("file with this proxy's key, made by ptth-proxy keygen, mode 600 (required)").get())
+                        .desc("file with this proxy's key, made by ptth-proxy keygen, mode 600 (required)").get());
+    }
+
+    /** The shared options that come last in the help. */
+    static Options addTail(final Options options) {
+        return options
                 .addOption(Option.builder().longOpt("heartbeat").hasArg().argName("SECONDS")
                         .desc("send a heartbeat on a tunnel direction silent this long (default 10)").get())
+                .addOption(Option.builder().longOpt("upload").hasArg().argName("stream|segments")
+                        .desc("send the outgoing direction as one streamed POST (default), or as finite POSTs"
+                                + " of at most 512 KiB each, for reverse proxies that buffer request bodies").get())
+                .addOption(Option.builder().longOpt("ca-file").hasArg().argName("FILE")
+                        .desc("PEM certificates of a private CA to trust for an https relay, besides the system's").get())
+                .addOption(Option.builder().longOpt("http-proxy").hasArg().argName("URL|none")
+                        .desc("reach the relay through this HTTP proxy (http://HOST:PORT), or none; default:"
+                                + " https_proxy or http_proxy (for the relay's scheme) unless no_proxy lists the host").get())
+                .addOption(Option.builder().longOpt("config").hasArg().argName("FILE")
+                        .desc("read options from a properties file, keys named as these long options;"
+                                + " the command line wins").get())
+                .addOption(Option.builder().longOpt("log-file").hasArg().argName("FILE")
+                        .desc("append the log to FILE instead of stderr").get())
+                .addOption(Option.builder().longOpt("grace").hasArg().argName("SECONDS")
+                        .desc("on SIGTERM or Ctrl-C, how long open tunnels may take to finish (default 10)").get())
+                .addOption(Option.builder().longOpt("fail-fast")
+                        .desc("exit 4 if the relay cannot be reached at start, instead of retrying").get())
                 .addOption(Option.builder("v").longOpt("verbose").desc("log debug detail").get());
     }
 
-    static RelayAddress relay(final Command command, final CommandLine line) throws UsageException {
+    static RelayAddress relay(final Command command, final Arguments args) throws CliException {
         try {
-            return RelayAddress.parse(command.required(line, "relay"));
+            return RelayAddress.parse(command.required(args, "relay"));
         } catch (final IllegalArgumentException bad) {
-            throw command.usage(bad.getMessage());
+            throw command.invalid(args, "relay", "is wrong: " + bad.getMessage());
         }
     }
 
-    static String key(final Command command, final CommandLine line) throws CliException {
-        final Path file = Path.of(command.required(line, "key-file"));
+    static String key(final Command command, final Arguments args) throws CliException {
+        final Path file = Path.of(command.required(args, "key-file"));
         try {
             return KeyFile.load(file);
         } catch (final KeyFileException unsafe) {
@@ -45,14 +81,67 @@ final class RelayOptions {
         }
     }
 
-    static TunnelSettings settings(final Command command, final CommandLine line) throws UsageException {
+    static TunnelSettings settings(final Command command, final Arguments args) throws CliException {
         final long peerSeconds = TunnelSettings.DEFAULT_PEER_TIMEOUT.toSeconds();
-        final int heartbeat = command.intOption(line, "heartbeat",
+        final int heartbeat = command.intOption(args, "heartbeat",
                 (int) TunnelSettings.DEFAULT_HEARTBEAT.toSeconds(), 1, (int) peerSeconds / 2);
-        return new TunnelSettings(Duration.ofSeconds(heartbeat), TunnelSettings.DEFAULT_PEER_TIMEOUT);
+        final String upload = args.value("upload");
+        UploadMode mode = UploadMode.STREAM;
+        if (upload != null) {
+            try {
+                mode = UploadMode.parse(upload);
+            } catch (final IllegalArgumentException bad) {
+                throw command.invalid(args, "upload", bad.getMessage());
+            }
+        }
+        return new TunnelSettings(Duration.ofSeconds(heartbeat), TunnelSettings.DEFAULT_PEER_TIMEOUT, mode);
     }
 
-    static boolean verbose(final CommandLine line) {
-        return line.hasOption("verbose");
+    static Duration grace(final Command command, final Arguments args) throws CliException {
+        return Duration.ofSeconds(command.intOption(args, "grace", DEFAULT_GRACE_SECONDS, 0, 3600));
+    }
+
+    /** How to reach the relay: --http-proxy, else the environment's proxy variables. */
+    static HttpProxySetting proxy(final Command command, final Arguments args, final RelayAddress address,
+                                  final Map<String, String> env) throws CliException {
+        try {
+            return HttpProxySetting.resolve(args.value("http-proxy"), address.scheme(), env);
+        } catch (final IllegalArgumentException bad) {
+            if (args.value("http-proxy") != null) {
+                throw command.invalid(args, "http-proxy", "is wrong: " + bad.getMessage());
+            }
+            throw new CliException(ExitCode.CONFIG, "proxy environment variable: " + bad.getMessage());
+        }
+    }
+
+    /** The SSLContext for --ca-file, or null for the system's trust store. */
+    static SSLContext tls(final Arguments args) throws CliException {
+        final String caFile = args.value("ca-file");
+        if (caFile == null || caFile.isBlank()) {
+            return null;
+        }
+        try {
+            return RelayTrust.withCaFile(Path.of(caFile.trim()));
+        } catch (final IOException bad) {
+            throw new CliException(ExitCode.CONFIG, bad.getMessage());
+        }
+    }
+
+    static void configureLog(final Arguments args) throws CliException {
+        final String logFile = args.value("log-file");
+        LogSetup.configure(args.flag("verbose"), logFile == null || logFile.isBlank() ? null : Path.of(logFile.trim()));
+    }
+
+    /** With --fail-fast: one call to the relay, and exit 4 when no HTTP answer comes back. */
+    static void checkReachable(final Arguments args, final RelayClient relay) throws CliException {
+        if (!args.flag("fail-fast")) {
+            return;
+        }
+        try {
+            relay.probe();
+        } catch (final IOException unreachable) {
+            throw new CliException(ExitCode.RELAY_UNREACHABLE, "relay " + relay.address() + " unreachable: "
+                    + RelayProblem.describe(unreachable));
+        }
     }
 }

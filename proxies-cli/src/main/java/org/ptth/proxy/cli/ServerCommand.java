@@ -1,13 +1,18 @@
 package org.ptth.proxy.cli;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.logging.Logger;
 
-import org.apache.commons.cli.CommandLine;
+import javax.net.ssl.SSLContext;
+
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.RelayAddress;
 import org.ptth.proxy.relay.RelayClient;
@@ -38,43 +43,72 @@ final class ServerCommand extends Command {
 
     @Override
     Options options() {
-        return RelayOptions.addTo(new Options())
+        return RelayOptions.addTail(RelayOptions.addTo(new Options())
                 .addOption(Option.builder().longOpt("name").hasArg().argName("NAME")
                         .desc("this server's name, as in the relay config line server.NAME.key-sha256 (required)").get())
                 .addOption(Option.builder().longOpt("expose").hasArg().argName("PORTNAME=HOST:PORT")
-                        .desc("offer HOST:PORT to clients under PORTNAME; repeat for more (at least one)").get())
+                        .desc("offer HOST:PORT to clients under PORTNAME; repeat for more (at least one);"
+                                + " in a --config file: expose=A,B or expose.1=..., expose.2=...").get())
                 .addOption(Option.builder().longOpt("polls").hasArg().argName("N")
-                        .desc("listen polls kept open per port name, i.e. connections set up at once (default 4)").get());
+                        .desc("listen polls kept open per port name, i.e. connections set up at once (default 4)").get()));
+    }
+
+    @Override
+    Set<String> listOptions() {
+        return Set.of("expose");
     }
 
     @Override
     String footer() {
         return "The server connects only to the HOST:PORT pairs given here, whatever the relay asks. "
-                + "While the relay is unreachable or rejects the key it retries with backoff (up to 30 s).";
+                + "While the relay is unreachable or rejects the key it retries with backoff (up to 30 s). "
+                + "With --config, SIGHUP or an edit of the file (checked every 2 s) reloads the exposed ports;"
+                + " open tunnels stay. On SIGTERM or Ctrl-C it stops polling, lets open tunnels finish for"
+                + " --grace seconds, and exits 0. Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 configuration,"
+                + " 4 relay unreachable at start (--fail-fast).";
     }
 
     @Override
-    int execute(final CommandLine line, final Terminal terminal) throws CliException {
-        final RelayAddress address = RelayOptions.relay(this, line);
-        final String name = required(line, "name");
+    int execute(final Arguments args, final Terminal terminal) throws CliException {
+        final RelayAddress address = RelayOptions.relay(this, args);
+        final String name = required(args, "name");
         if (!ProtocolNames.isName(name)) {
-            throw usage("--name must match [A-Za-z0-9._-]{1,64}");
+            throw invalid(args, "name", "must match [A-Za-z0-9._-]{1,64}");
         }
-        final List<Exposure> exposures = exposures(line);
-        final int polls = intOption(line, "polls", 4, 1, 64);
-        final TunnelSettings settings = RelayOptions.settings(this, line);
-        final String key = RelayOptions.key(this, line);
-        LogSetup.configure(RelayOptions.verbose(line));
+        final List<Exposure> exposures = exposures(args);
+        final int polls = intOption(args, "polls", 4, 1, 64);
+        final TunnelSettings settings = RelayOptions.settings(this, args);
+        final Duration grace = RelayOptions.grace(this, args);
+        final HttpProxySetting proxy = RelayOptions.proxy(this, args, address, System.getenv());
+        final SSLContext tls = RelayOptions.tls(args);
+        final String key = RelayOptions.key(this, args);
+        RelayOptions.configureLog(args);
 
         final ExecutorService pool = TunnelThreads.newPool();
-        try (RelayClient relay = new RelayClient(address, key);
+        try (RelayClient relay = new RelayClient(address, key, tls, proxy);
              ServerTerminator terminator = new ServerTerminator(relay, name, exposures, polls, settings, pool)) {
-            for (final Exposure exposure : exposures) {
-                LOG.info(() -> "exposing " + name + "/" + exposure.name() + " -> " + exposure.target()
-                        + " via " + address + " (" + polls + " polls)");
+            RelayOptions.checkReachable(args, relay);
+            final Path configFile = args.file() == null ? null : args.file().path();
+            try (ConfigWatcher watcher = configFile == null ? null
+                         : new ConfigWatcher(configFile, () -> reload(args, configFile, terminator));
+                 Lifecycle lifecycle = new Lifecycle(terminator::stopPolling,
+                         watcher == null ? null : watcher::reloadNow, grace, true)) {
+                // logged once the signals are trapped: from here on SIGHUP and SIGTERM are handled
+                for (final Exposure exposure : exposures) {
+                    LOG.info(() -> "exposing " + name + "/" + exposure.name() + " -> " + exposure.target()
+                            + " via " + address + " (" + proxy + ", " + polls + " polls, upload "
+                            + settings.upload() + ")");
+                }
+                terminator.start();
+                if (watcher != null) {
+                    watcher.start();
+                }
+                terminator.awaitStop();
+                if (watcher != null) {
+                    watcher.close();
+                }
+                Lifecycle.drain(terminator.openTunnels(), terminator::drain, grace);
             }
-            terminator.start();
-            terminator.awaitStop();
         } catch (final InterruptedException stopping) {
             Thread.currentThread().interrupt();
         } finally {
@@ -83,9 +117,22 @@ final class ServerCommand extends Command {
         return ExitCode.OK;
     }
 
-    private List<Exposure> exposures(final CommandLine line) throws UsageException {
-        final String[] values = line.getOptionValues("expose");
-        if (values == null) {
+    /** Reads the config file again and applies its exposed ports; one log line says what changed. */
+    private void reload(final Arguments args, final Path file, final ServerTerminator terminator) {
+        try {
+            final List<Exposure> exposures = exposures(args.withFile(loadConfig(file)));
+            final String change = terminator.update(exposures);
+            final String note = args.typed("expose") ? " (--expose on the command line wins over the file)" : "";
+            LOG.info(() -> "reloaded " + file + ": " + change + note);
+        } catch (final CliException | RuntimeException bad) {
+            LOG.warning(() -> "reload of " + file + " failed, the exposed ports stay as they were: "
+                    + bad.getMessage());
+        }
+    }
+
+    private List<Exposure> exposures(final Arguments args) throws CliException {
+        final List<String> values = args.values("expose");
+        if (values == null || values.isEmpty()) {
             throw usage("missing --expose");
         }
         final List<Exposure> exposures = new ArrayList<>();
@@ -94,10 +141,10 @@ final class ServerCommand extends Command {
             try {
                 exposure = Exposure.parse(value.trim());
             } catch (final IllegalArgumentException bad) {
-                throw usage(bad.getMessage());
+                throw invalid(args, "expose", bad.getMessage());
             }
             if (exposures.stream().anyMatch(known -> known.name().equals(exposure.name()))) {
-                throw usage("--expose names port " + exposure.name() + " twice");
+                throw invalid(args, "expose", "names port " + exposure.name() + " twice");
             }
             exposures.add(exposure);
         }

@@ -10,7 +10,9 @@ import org.ptth.proxy.net.TcpOptions;
 import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relay.RelayProblem;
 import org.ptth.proxy.relay.RelayResponse;
+import org.ptth.proxy.tunnel.LiveTunnels;
 import org.ptth.proxy.tunnel.Tunnel;
 import org.ptth.proxy.tunnel.TunnelPumps;
 import org.ptth.proxy.tunnel.TunnelSettings;
@@ -25,9 +27,11 @@ final class ClientTunnelOpener {
     private final String port;
     private final TunnelSettings settings;
     private final Executor pool;
+    private final LiveTunnels live;
 
     ClientTunnelOpener(final RelayClient relay, final String server, final String port,
-                       final TunnelSettings settings, final Executor pool) {
+                       final TunnelSettings settings, final Executor pool, final LiveTunnels live) {
+        this.live = live;
         this.relay = relay;
         this.server = server;
         this.port = port;
@@ -51,7 +55,7 @@ final class ClientTunnelOpener {
             response = connect.execute();
         } catch (final IOException | RuntimeException unreachable) {
             LOG.warning(() -> "connection from " + from + " to " + server + "/" + port
-                    + " failed: relay " + relay.address() + " unreachable: " + unreachable.getMessage());
+                    + " failed: relay " + relay.address() + " unreachable: " + RelayProblem.describe(unreachable));
             TcpOptions.closeQuietly(connection);
             return;
         }
@@ -71,6 +75,7 @@ final class ClientTunnelOpener {
             return;
         }
         final Tunnel tunnel = new Tunnel(id, server + "/" + port + " from " + from, connection, Tunnel.Side.CLIENT);
+        live.add(tunnel);
         TunnelPumps.run(tunnel, relay, server, connect, response, "upstream", settings, pool);
     }
 }

@@ -8,8 +8,10 @@ public final class FrameFormat {
     /** Every streamed body starts with these four bytes. */
     static final byte[] PREAMBLE = "PTH1".getBytes(StandardCharsets.US_ASCII);
 
+    public static final int PREAMBLE_BYTES = 4;
+
     /** One type byte and a 3-byte big-endian payload length. */
-    static final int HEADER_BYTES = 4;
+    public static final int HEADER_BYTES = 4;
 
     /** Largest DATA payload the protocol allows. */
     public static final int MAX_DATA = 1_048_576;

@@ -42,6 +42,15 @@ public final class RelayAddress {
         return base.resolve("v1/" + server + "/" + verb + "/" + arg);
     }
 
+    public URI base() {
+        return base;
+    }
+
+    /** {@code http} or {@code https}. */
+    public String scheme() {
+        return base.getScheme();
+    }
+
     @Override
     public String toString() {
         return base.toString();

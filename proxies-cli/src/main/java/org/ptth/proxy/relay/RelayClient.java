@@ -1,14 +1,21 @@
 package org.ptth.proxy.relay;
 
 import java.io.Closeable;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
+import javax.net.ssl.SSLContext;
+
+import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
@@ -28,16 +35,35 @@ public final class RelayClient implements Closeable {
     static final int MAX_CONNECTIONS = 4096;
     private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(10);
     private static final Timeout POOL_LEASE_TIMEOUT = Timeout.ofSeconds(10);
+    private static final Timeout PROBE_TIMEOUT = Timeout.ofSeconds(30);
+
+    static final String SEGMENT_HEADER = "Ptth-Segment";
 
     private final RelayAddress address;
     private final String authorization;
     private final CloseableHttpClient http;
 
+    /** Direct, trusting the system's certificates. */
     public RelayClient(final RelayAddress address, final String key) {
+        this(address, key, null, HttpProxySetting.DIRECT);
+    }
+
+    /**
+     * @param tls   the SSLContext for an HTTPS relay ({@link RelayTrust}), or null for the system's
+     *              trust store; host names are verified either way
+     * @param proxy how to reach the relay: direct or through an HTTP proxy
+     */
+    public RelayClient(final RelayAddress address, final String key, final SSLContext tls,
+                       final HttpProxySetting proxy) {
         this.address = address;
         this.authorization = "Bearer " + key;
+        final TlsSocketStrategy tlsStrategy = tls == null
+                ? DefaultClientTlsStrategy.createSystemDefault()
+                : ClientTlsStrategyBuilder.create().setSslContext(tls).buildClassic();
         this.http = HttpClients.custom()
+                .setRoutePlanner(new ProxyRoutePlanner(proxy))
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                        .setTlsSocketStrategy(tlsStrategy)
                         .setMaxConnTotal(MAX_CONNECTIONS)
                         .setMaxConnPerRoute(MAX_CONNECTIONS)
                         .setDefaultSocketConfig(SocketConfig.custom()
@@ -70,6 +96,39 @@ public final class RelayClient implements Closeable {
      */
     public RelayCall post(final String server, final String verb, final String arg,
                           final HttpEntity body, final Timeout responseTimeout) {
+        return new RelayCall(http, request(server, verb, arg, body, responseTimeout), describe(verb, arg));
+    }
+
+    /**
+     * One segment of a direction sent as segments: a finite body with {@code Ptth-Segment: more}
+     * or {@code last}. The relay answers once it has passed the bytes on, which a slow reader at
+     * the other end may delay: the wait is bounded by the tunnel's peer timeout on the other direction.
+     */
+    public RelayCall postSegment(final String server, final String verb, final String id,
+                                 final byte[] body, final boolean last) {
+        final HttpPost post = request(server, verb, id,
+                new ByteArrayEntity(body, ContentType.APPLICATION_OCTET_STREAM), Timeout.DISABLED);
+        post.setHeader(SEGMENT_HEADER, last ? "last" : "more");
+        return new RelayCall(http, post, describe(verb, id));
+    }
+
+    /**
+     * Checks that the relay answers HTTP at all: a GET of the base URL, whatever its status.
+     *
+     * @throws IOException when no answer came (connection refused, TLS, proxy, timeout)
+     */
+    public void probe() throws IOException {
+        final HttpGet get = new HttpGet(address.base());
+        get.setConfig(RequestConfig.custom()
+                .setConnectionRequestTimeout(POOL_LEASE_TIMEOUT)
+                .setRedirectsEnabled(false)
+                .setResponseTimeout(PROBE_TIMEOUT)
+                .build());
+        http.execute(get, response -> null);
+    }
+
+    private HttpPost request(final String server, final String verb, final String arg, final HttpEntity body,
+                             final Timeout responseTimeout) {
         final HttpPost post = new HttpPost(address.endpoint(server, verb, arg));
         post.setHeader(HttpHeaders.AUTHORIZATION, authorization);
         post.setEntity(body != null ? body : new ByteArrayEntity(new byte[0], null));
@@ -78,8 +137,11 @@ public final class RelayClient implements Closeable {
                 .setRedirectsEnabled(false)
                 .setResponseTimeout(responseTimeout)
                 .build());
-        final String shownArg = ProtocolNames.isConnectionId(arg) ? ProtocolNames.shortId(arg) : arg;
-        return new RelayCall(http, post, verb + "/" + shownArg);
+        return post;
+    }
+
+    private static String describe(final String verb, final String arg) {
+        return verb + "/" + (ProtocolNames.isConnectionId(arg) ? ProtocolNames.shortId(arg) : arg);
     }
 
     /** A POST whose body is a short UTF-8 text, for the refuse reason. */

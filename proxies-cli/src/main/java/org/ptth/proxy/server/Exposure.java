@@ -10,15 +10,15 @@ public record Exposure(String name, HostPort target) {
     public static Exposure parse(final String text) {
         final int equals = text.indexOf('=');
         if (equals < 0) {
-            throw new IllegalArgumentException("--expose '" + text + "' is not NAME=HOST:PORT");
+            throw new IllegalArgumentException("'" + text + "' is not NAME=HOST:PORT");
         }
         final String name = text.substring(0, equals);
         if (!ProtocolNames.isName(name)) {
-            throw new IllegalArgumentException("--expose '" + text + "': the port name must match [A-Za-z0-9._-]{1,64}");
+            throw new IllegalArgumentException("'" + text + "': the port name must match [A-Za-z0-9._-]{1,64}");
         }
         final HostPort target = HostPort.parse(text.substring(equals + 1), null);
         if (target.port() == 0) {
-            throw new IllegalArgumentException("--expose '" + text + "': port 0 cannot be a target");
+            throw new IllegalArgumentException("'" + text + "': port 0 cannot be a target");
         }
         return new Exposure(name, target);
     }

@@ -6,7 +6,9 @@ import java.util.logging.Logger;
 
 import org.apache.hc.core5.util.Timeout;
 import org.ptth.proxy.relay.ProtocolNames;
+import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relay.RelayProblem;
 import org.ptth.proxy.relay.RelayResponse;
 
 /**
@@ -28,6 +30,7 @@ final class ListenPoller implements Runnable {
     private final RelayHealth health;
     private final Backoff backoff = new Backoff();
     private volatile boolean stopped;
+    private volatile RelayCall parked;
 
     ListenPoller(final RelayClient relay, final String server, final Exposure exposure,
                  final ServerTunnelOpener opener, final Executor pool, final RelayHealth health) {
@@ -39,8 +42,13 @@ final class ListenPoller implements Runnable {
         this.health = health;
     }
 
+    /** Stops polling: a poll parked at the relay is cut; tunnels already handed over go on. */
     void stop() {
         stopped = true;
+        final RelayCall call = parked;
+        if (call != null) {
+            call.cancel();
+        }
     }
 
     @Override
@@ -59,15 +67,22 @@ final class ListenPoller implements Runnable {
 
     /** One listen call; returns how long to wait before the next (0: poll again at once). */
     private long pollOnce() {
+        final RelayCall call = relay.post(server, "listen", exposure.name(), null, LISTEN_RESPONSE_TIMEOUT);
+        parked = call;
+        if (stopped) {
+            return 0;
+        }
         final RelayResponse response;
         try {
-            response = relay.post(server, "listen", exposure.name(), null, LISTEN_RESPONSE_TIMEOUT).execute();
+            response = call.execute();
         } catch (final IOException | RuntimeException unreachable) {
             if (stopped) {
                 return 0;
             }
-            health.unreachable(relay.address() + ": " + unreachable.getMessage());
+            health.unreachable(relay.address() + ": " + RelayProblem.describe(unreachable));
             return backoff.nextDelayMillis(0);
+        } finally {
+            parked = null;
         }
         final int status = response.status();
         if (status == 200 || status == 204) {

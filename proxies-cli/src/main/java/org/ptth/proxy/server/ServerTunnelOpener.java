@@ -11,7 +11,9 @@ import org.ptth.proxy.net.TcpOptions;
 import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relay.RelayProblem;
 import org.ptth.proxy.relay.RelayResponse;
+import org.ptth.proxy.tunnel.LiveTunnels;
 import org.ptth.proxy.tunnel.Tunnel;
 import org.ptth.proxy.tunnel.TunnelPumps;
 import org.ptth.proxy.tunnel.TunnelSettings;
@@ -33,9 +35,11 @@ final class ServerTunnelOpener {
     private final String server;
     private final TunnelSettings settings;
     private final Executor pool;
+    private final LiveTunnels live;
 
     ServerTunnelOpener(final RelayClient relay, final String server, final TunnelSettings settings,
-                       final Executor pool) {
+                       final Executor pool, final LiveTunnels live) {
+        this.live = live;
         this.relay = relay;
         this.server = server;
         this.settings = settings;
@@ -60,19 +64,21 @@ final class ServerTunnelOpener {
         try {
             response = accept.execute();
         } catch (final IOException | RuntimeException failed) {
-            LOG.warning(() -> "connection " + shortId + " lost: accept failed: " + failed.getMessage());
+            LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept failed: "
+                    + RelayProblem.describe(failed));
             TcpOptions.closeQuietly(target);
             return;
         }
         if (response.status() != 200) {
             final String error = response.errorLine();
             response.close();
-            LOG.warning(() -> "connection " + shortId + " lost: accept rejected: " + error);
+            LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept rejected: " + error);
             TcpOptions.closeQuietly(target);
             return;
         }
         final Tunnel tunnel = new Tunnel(id, server + "/" + exposure.name() + " to " + exposure.target(),
                 target, Tunnel.Side.SERVER);
+        live.add(tunnel);
         TunnelPumps.run(tunnel, relay, server, accept, response, "downstream", settings, pool);
     }
 
@@ -89,7 +95,8 @@ final class ServerTunnelOpener {
                         + response.errorLine());
             }
         } catch (final IOException failed) {
-            LOG.warning(() -> "refuse of connection " + ProtocolNames.shortId(id) + " failed: " + failed.getMessage());
+            LOG.warning(() -> "refuse of connection " + ProtocolNames.shortId(id) + " failed: "
+                    + RelayProblem.describe(failed));
         }
     }
 }

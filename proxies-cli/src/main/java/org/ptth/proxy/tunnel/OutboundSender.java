@@ -3,11 +3,12 @@ package org.ptth.proxy.tunnel;
 import java.io.IOException;
 
 import org.ptth.proxy.relay.RelayCall;
+import org.ptth.proxy.relay.RelayProblem;
 import org.ptth.proxy.relay.RelayResponse;
 
 /**
- * Runs the exchange that carries the outgoing direction (upstream or downstream) and reports to
- * the tunnel how it ended. The call blocks for the whole life of the direction.
+ * Runs the one streamed exchange that carries the outgoing direction (upstream or downstream) and
+ * reports to the tunnel how it ended. The call blocks for the whole life of the direction.
  */
 final class OutboundSender implements Runnable {
 
@@ -27,7 +28,7 @@ final class OutboundSender implements Runnable {
         try {
             response = call.execute();
         } catch (final IOException | RuntimeException failed) {
-            tunnel.abort(call.description() + " failed: " + failed.getMessage());
+            tunnel.abort(call.description() + " failed: " + RelayProblem.describe(failed));
             return;
         }
         final int status = response.status();
@@ -38,15 +39,6 @@ final class OutboundSender implements Runnable {
             return;
         }
         response.closeGracefully();
-        switch (body.ending()) {
-            case END:
-                tunnel.outboundEnded();
-                break;
-            case ABORT:
-                tunnel.abort(body.abortReason());
-                break;
-            default:
-                tunnel.abort(call.description() + " ended without END or ABORT");
-        }
+        tunnel.outboundFinished(body.ending(), body.abortReason(), call.description());
     }
 }

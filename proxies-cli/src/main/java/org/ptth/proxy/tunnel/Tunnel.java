@@ -39,7 +39,8 @@ public final class Tunnel {
     private boolean over;
 
     /**
-     * @param label what the opening log line says after "opened", e.g. {@code srv/web from /127.0.0.1:5000}
+     * @param label who and which port, for both log lines: {@code srv/web from /127.0.0.1:5000} on the
+     *              client, {@code srv/web to 127.0.0.1:80} (exposed name and target) on the server
      */
     public Tunnel(final String id, final String label, final Socket socket, final Side side) {
         this.id = id;
@@ -65,6 +66,28 @@ public final class Tunnel {
         this.inboundCall = inbound;
         this.outboundCall = outbound;
         LOG.info(() -> "tunnel " + shortId() + " opened " + label);
+    }
+
+    /** The exchange now carrying the outgoing direction; with segments, a new one per segment. */
+    void outboundCall(final RelayCall call) {
+        this.outboundCall = call;
+        if (isOver()) {
+            call.cancel(); // the abort may have missed it
+        }
+    }
+
+    /** The outgoing direction's last exchange succeeded: it carried END, ABORT, or neither. */
+    void outboundFinished(final OutboundEntity.Ending ending, final String abortReason, final String description) {
+        switch (ending) {
+            case END:
+                outboundEnded();
+                break;
+            case ABORT:
+                abort(abortReason);
+                break;
+            default:
+                abort(description + " ended without END or ABORT");
+        }
     }
 
     void countFromSocket(final int bytes) {
@@ -139,7 +162,7 @@ public final class Tunnel {
         final long up = side == Side.CLIENT ? fromSocket.get() : toSocket.get();
         final long down = side == Side.CLIENT ? toSocket.get() : fromSocket.get();
         final TunnelOutcome result = new TunnelOutcome(aborted, reason, up, down, millis);
-        LOG.info(() -> "tunnel " + shortId() + " closed: up " + up
+        LOG.info(() -> "tunnel " + shortId() + " closed: " + label + ", up " + up
                 + " bytes, down " + down + " bytes, " + millis + " ms, " + reason);
         outcome.complete(result);
     }

@@ -3,12 +3,13 @@ package org.ptth.proxy.tunnel;
 import java.time.Duration;
 
 /**
- * Timing shared by both terminators.
+ * Timing and upload form shared by both terminators.
  *
- * @param heartbeat   silence on an outgoing body after which a HEARTBEAT frame goes out
+ * @param heartbeat   silence on an outgoing direction after which a HEARTBEAT frame goes out
  * @param peerTimeout silence on an incoming body after which the peer counts as gone
+ * @param upload      one streamed POST per outgoing direction, or a sequence of finite ones
  */
-public record TunnelSettings(Duration heartbeat, Duration peerTimeout) {
+public record TunnelSettings(Duration heartbeat, Duration peerTimeout, UploadMode upload) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(45);
@@ -22,7 +23,16 @@ public record TunnelSettings(Duration heartbeat, Duration peerTimeout) {
         }
     }
 
+    /** Streamed uploads. */
+    public TunnelSettings(final Duration heartbeat, final Duration peerTimeout) {
+        this(heartbeat, peerTimeout, UploadMode.STREAM);
+    }
+
     public static TunnelSettings defaults() {
         return new TunnelSettings(DEFAULT_HEARTBEAT, DEFAULT_PEER_TIMEOUT);
+    }
+
+    public TunnelSettings withUpload(final UploadMode mode) {
+        return new TunnelSettings(heartbeat, peerTimeout, mode);
     }
 }

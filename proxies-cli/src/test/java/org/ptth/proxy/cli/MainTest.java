@@ -77,6 +77,7 @@ class MainTest {
         assertEquals(ExitCode.OK, run("--help"));
         assertTrue(stdout().contains("exit codes"), stdout());
         assertTrue(stdout().contains("3  configuration error"), stdout());
+        assertTrue(stdout().contains("4  relay unreachable at start (with --fail-fast)"), stdout());
         for (final String command : new String[] {"server", "client", "keygen"}) {
             out.reset();
             assertEquals(ExitCode.OK, run(command, "--help"), stderr());
@@ -104,6 +105,15 @@ class MainTest {
         final String key = Files.readString(file).strip();
         assertEquals("client.laptop.key-sha256=" + KeyHash.of(key) + "\n"
                 + "client.laptop.allow=office/ssh,lab\n", stdout());
+    }
+
+    @Test
+    void keygenForTheAdminPrintsTheStatusEndpointLine() throws Exception {
+        final Path file = dir.resolve("admin.key");
+        assertEquals(ExitCode.OK, run("keygen", "--admin", "--out", file.toString()), stderr());
+        final String key = Files.readString(file).strip();
+        assertEquals("admin.key-sha256=" + KeyHash.of(key) + "\n", stdout());
+        assertEquals(ExitCode.USAGE, run("keygen", "--admin", "--server", "x", "--out", dir.resolve("y").toString()));
     }
 
     @Test

@@ -19,8 +19,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLContext;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 /**
  * Plays the relay for tests: parks listen polls, hands connections over, and splices each request
@@ -40,6 +44,15 @@ final class FakeRelay implements Closeable {
     final List<String> refusals = new CopyOnWriteArrayList<>();
     /** When set, connect answers 200 with this body in place of a spliced stream. */
     volatile byte[] garbageForConnect;
+    /** When set, every upload segment is answered 409. */
+    volatile boolean rejectSegments;
+    /** Every upload segment received: verb, Ptth-Segment value, the body. */
+    final List<Segment> segments = new CopyOnWriteArrayList<>();
+    /** How many requests arrived, any endpoint. */
+    final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+
+    record Segment(String verb, String kind, byte[] body) {
+    }
 
     /** One connection: its decision and the two spliced directions. */
     private static final class Connection {
@@ -54,19 +67,32 @@ final class FakeRelay implements Closeable {
     }
 
     FakeRelay(final String serverKey, final String clientKey) throws IOException {
+        this(serverKey, clientKey, null);
+    }
+
+    /** @param tls when not null, the relay speaks HTTPS with this context's certificate */
+    FakeRelay(final String serverKey, final String clientKey, final SSLContext tls) throws IOException {
         this.serverKey = serverKey;
         this.clientKey = clientKey;
-        http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        if (tls == null) {
+            http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } else {
+            final HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            http = https;
+        }
         http.setExecutor(threads);
         http.createContext(CONTEXT, this::handle);
         http.start();
     }
 
     String baseUrl() {
-        return "http://127.0.0.1:" + http.getAddress().getPort() + CONTEXT;
+        return (http instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + http.getAddress().getPort()
+                + CONTEXT;
     }
 
     private void handle(final HttpExchange exchange) throws IOException {
+        requests.incrementAndGet();
         try {
             final String[] parts = exchange.getRequestURI().getPath().substring(CONTEXT.length()).split("/");
             if (!"POST".equals(exchange.getRequestMethod()) || parts.length != 4 || !"v1".equals(parts[0])) {
@@ -178,13 +204,18 @@ final class FakeRelay implements Closeable {
     }
 
     /** Reads a request body into one direction; its end (clean or failed) ends the response it feeds. */
-    private static void receive(final HttpExchange exchange, final Connection connection, final boolean upstream)
+    private void receive(final HttpExchange exchange, final Connection connection, final boolean upstream)
             throws IOException {
         if (connection == null) {
             error(exchange, 409, "unknown connection");
             return;
         }
         final BlockingQueue<byte[]> direction = upstream ? connection.up : connection.down;
+        final String segment = exchange.getRequestHeaders().getFirst("Ptth-Segment");
+        if (segment != null) {
+            receiveSegment(exchange, direction, upstream ? "upstream" : "downstream", segment);
+            return;
+        }
         final InputStream in = exchange.getRequestBody();
         final byte[] buffer = new byte[16 * 1024];
         try {
@@ -195,6 +226,25 @@ final class FakeRelay implements Closeable {
                 }
             }
         } finally {
+            direction.add(EOF);
+        }
+        exchange.sendResponseHeaders(204, -1);
+    }
+
+    /** One segment: its bytes go on into the direction, and only then does the 204 go back. */
+    private void receiveSegment(final HttpExchange exchange, final BlockingQueue<byte[]> direction,
+                                final String verb, final String kind) throws IOException {
+        final byte[] body = exchange.getRequestBody().readAllBytes();
+        segments.add(new Segment(verb, kind, body));
+        if (rejectSegments) {
+            error(exchange, 409, "segment not expected");
+            direction.add(EOF);
+            return;
+        }
+        if (body.length > 0) {
+            direction.add(body);
+        }
+        if ("last".equals(kind)) {
             direction.add(EOF);
         }
         exchange.sendResponseHeaders(204, -1);
