@@ -10,7 +10,7 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
  * One POST to the relay, made but not yet sent. It exists before it runs so that a tunnel can
  * cancel it from another thread at any time, also while {@link #execute()} is blocked streaming.
  */
-public final class RelayCall {
+public final class RelayCall implements Exchange {
 
     private final CloseableHttpClient http;
     private final HttpPost request;
@@ -29,12 +29,12 @@ public final class RelayCall {
         return new RelayResponse(response, description);
     }
 
-    /** Aborts the exchange at once, whatever it is doing: the connection is shut, not reused. */
+    @Override
     public void cancel() {
         request.cancel();
     }
 
-    /** The endpoint, as in {@code connect/web}, for messages. */
+    @Override
     public String description() {
         return description;
     }

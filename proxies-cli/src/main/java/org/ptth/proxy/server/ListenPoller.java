@@ -100,6 +100,9 @@ final class ListenPoller implements Runnable {
         response.close();
         if (status >= 500 || status == 429) {
             health.unreachable(error);
+        } else if (!response.isRelayAnswer()) {
+            // Not the relay speaking: e.g. Tomcat's 404 page while the WAR is being redeployed.
+            health.unreachable("no relay at " + relay.address() + " (" + error + ")");
         } else {
             health.rejected("listen/" + exposure.name() + ": " + error);
         }

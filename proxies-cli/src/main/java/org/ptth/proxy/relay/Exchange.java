@@ -1,0 +1,14 @@
+package org.ptth.proxy.relay;
+
+/**
+ * One HTTP exchange with the relay, as a tunnel sees it: something it can name in a message and
+ * cut at once from any thread, whichever client (classic or duplex) carries it.
+ */
+public interface Exchange {
+
+    /** Aborts the exchange at once, whatever it is doing: the connection is shut, not reused. */
+    void cancel();
+
+    /** The endpoint, as in {@code connect/web}, for messages. */
+    String description();
+}
