@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +65,7 @@ import org.ptth.e2e.harness.Transfer;
 class ForwardingIT {
 
     private static final int CONNECTION_TIMEOUT_MILLIS = 3_000;
-    private static final int HEARTBEAT_SECONDS = 1;
+    static final int HEARTBEAT_SECONDS = 1;
     private static final int READ_TIMEOUT_MILLIS = 60_000;
     private static final long BULK_BYTES = 64L * 1024 * 1024;
     private static final int REPLY_BYTES = 1024 * 1024;
@@ -73,10 +74,10 @@ class ForwardingIT {
     /** The relay's connect.wait below, plus a margin: how long an unknown port may take to be refused. */
     private static final Duration REFUSAL = Duration.ofSeconds(10 + 20);
 
-    private static final String SERVER = "e2e-server";
-    private static final String CLIENT = "e2e-client";
-    private static final String PORT = "test";
-    private static final String REFUSING_PORT = "closed";
+    static final String SERVER = "e2e-server";
+    static final String CLIENT = "e2e-client";
+    static final String PORT = "test";
+    static final String REFUSING_PORT = "closed";
 
     private final BlockingQueue<Bulk> bulkResults = new LinkedBlockingQueue<>();
     private final BlockingQueue<Socket> handedOver = new LinkedBlockingQueue<>();
@@ -85,6 +86,7 @@ class ForwardingIT {
     private Path logs;
     private Path jar;
     private Path clientKey;
+    private Path serverKey;
     private TcpTestServer target;
     private StandaloneTomcat tomcat;
     private ProxyProcess serverProxy;
@@ -96,8 +98,29 @@ class ForwardingIT {
         return TestEnvironment.tomcat10Home();
     }
 
+    /** The relay URL every proxy is given: Tomcat's own, unless a subclass puts something in front of it. */
+    protected URI relayUrl() {
+        return tomcat.relayBase();
+    }
+
+    /** Options added to every proxy the tests start ({@code --upload segments}, say); none by default. */
+    protected List<String> proxyOptions() {
+        return List.of();
+    }
+
+    /** Lets a subclass add to the Tomcat (a Valve, say) before it starts. */
+    protected StandaloneTomcat.Builder configureTomcat(final StandaloneTomcat.Builder builder) {
+        return builder;
+    }
+
     @BeforeAll
     void startChain() throws IOException {
+        startRelay();
+        startProxies();
+    }
+
+    /** The TCP server, the relay's configuration and keys, and Tomcat: all but the two proxies. */
+    protected final void startRelay() throws IOException {
         jar = TestEnvironment.proxyJar();
         work = TestEnvironment.newWorkDir(getClass().getSimpleName());
         logs = work.resolve("logs");
@@ -113,20 +136,67 @@ class ForwardingIT {
                 .set("accept.timeout", "5s")
                 .set("idle.timeout", "90s");
         final Keys keys = new Keys(jar, work.resolve("keys"), config);
-        final Path serverKey = keys.server(SERVER);
+        serverKey = keys.server(SERVER);
         clientKey = keys.client(CLIENT, SERVER);
 
-        tomcat = StandaloneTomcat.builder(tomcatDistribution(), work.resolve("tomcat"))
+        tomcat = configureTomcat(StandaloneTomcat.builder(tomcatDistribution(), work.resolve("tomcat"))
                 .war(TestEnvironment.relayWar())
                 .relayConfig(config.file())
-                .connectionTimeoutMillis(CONNECTION_TIMEOUT_MILLIS)
+                .connectionTimeoutMillis(CONNECTION_TIMEOUT_MILLIS))
                 .start();
+    }
 
-        serverProxy = ProxyProcess.server(jar, logs, tomcat.relayBase(), serverKey, SERVER,
-                Map.of(PORT, target.address(), REFUSING_PORT, "127.0.0.1:" + FreePorts.closed()), HEARTBEAT_SECONDS);
+    /** The server proxy and the client proxy, given {@link #relayUrl()} and {@link #proxyOptions()}. */
+    protected final void startProxies() throws IOException {
+        serverProxy = ProxyProcess.server(jar, logs, relayUrl(), serverKey, SERVER,
+                Map.of(PORT, target.address(), REFUSING_PORT, "127.0.0.1:" + FreePorts.closed()), HEARTBEAT_SECONDS,
+                proxyOptions());
         clientPort = FreePorts.next();
-        clientProxy = ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER, PORT, clientPort,
-                HEARTBEAT_SECONDS);
+        clientProxy = ProxyProcess.client(jar, logs, relayUrl(), clientKey, SERVER, PORT, clientPort,
+                HEARTBEAT_SECONDS, proxyOptions());
+    }
+
+    /** Stops the two proxies, so that a subclass can start them again with another relay URL. */
+    protected final void stopProxies() {
+        for (final ProxyProcess proxy : Arrays.asList(clientProxy, serverProxy)) {
+            if (proxy != null) {
+                proxy.close();
+            }
+        }
+        clientProxy = null;
+        serverProxy = null;
+    }
+
+    protected final Path work() {
+        return work;
+    }
+
+    protected final Path logs() {
+        return logs;
+    }
+
+    protected final Path jar() {
+        return jar;
+    }
+
+    protected final Path clientKey() {
+        return clientKey;
+    }
+
+    protected final StandaloneTomcat tomcat() {
+        return tomcat;
+    }
+
+    protected final ProxyProcess clientProxy() {
+        return clientProxy;
+    }
+
+    protected final ProxyProcess serverProxy() {
+        return serverProxy;
+    }
+
+    protected final int clientPort() {
+        return clientPort;
     }
 
     @AfterAll
@@ -304,8 +374,8 @@ class ForwardingIT {
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void unknownPortNameClosesTheClientsConnection() throws Exception {
         final int port = FreePorts.next();
-        try (ProxyProcess unknown = ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER,
-                "no-such-port", port, HEARTBEAT_SECONDS)) {
+        try (ProxyProcess unknown = ProxyProcess.client(jar, logs, relayUrl(), clientKey, SERVER,
+                "no-such-port", port, HEARTBEAT_SECONDS, proxyOptions())) {
             assertConnectionRefusedThroughTunnel(port, "a port name the server proxy does not expose");
             assertTrue(unknown.isAlive(), () -> "the client proxy died\n" + unknown.logTail(40));
         }
@@ -316,8 +386,8 @@ class ForwardingIT {
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void unreachableTargetClosesTheClientsConnection() throws Exception {
         final int port = FreePorts.next();
-        try (ProxyProcess refusing = ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER,
-                REFUSING_PORT, port, HEARTBEAT_SECONDS)) {
+        try (ProxyProcess refusing = ProxyProcess.client(jar, logs, relayUrl(), clientKey, SERVER,
+                REFUSING_PORT, port, HEARTBEAT_SECONDS, proxyOptions())) {
             assertConnectionRefusedThroughTunnel(port, "an exposed port whose TCP target refuses connections");
             assertTrue(refusing.isAlive(), () -> "the client proxy died\n" + refusing.logTail(40));
         }
@@ -355,7 +425,7 @@ class ForwardingIT {
         }
     }
 
-    private static void echoRoundTrip(final int port, final byte[] data) throws IOException {
+    static void echoRoundTrip(final int port, final byte[] data) throws IOException {
         try (Socket socket = connect(port)) {
             final OutputStream out = socket.getOutputStream();
             final InputStream in = socket.getInputStream();
@@ -376,7 +446,7 @@ class ForwardingIT {
     }
 
     /** Asserts that the peer of {@code socket} goes away within {@code within}: read gives -1 or fails. */
-    private static void assertClosedWithin(final Socket socket, final Duration within, final String what)
+    static void assertClosedWithin(final Socket socket, final Duration within, final String what)
             throws IOException {
         final long start = System.nanoTime();
         socket.setSoTimeout((int) within.toMillis());
@@ -398,7 +468,7 @@ class ForwardingIT {
                 "failures in the TCP server's handlers");
     }
 
-    private static Socket connect(final int port) throws IOException {
+    static Socket connect(final int port) throws IOException {
         final Socket socket = new Socket();
         try {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);

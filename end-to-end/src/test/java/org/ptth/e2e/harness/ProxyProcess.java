@@ -65,6 +65,13 @@ public final class ProxyProcess implements AutoCloseable {
      */
     public static ProxyProcess server(final Path jar, final Path logDir, final URI relay, final Path keyFile,
             final String name, final Map<String, String> exposes, final int heartbeatSeconds) throws IOException {
+        return server(jar, logDir, relay, keyFile, name, exposes, heartbeatSeconds, List.of());
+    }
+
+    /** {@link #server(Path, Path, URI, Path, String, Map, int)} with more options at the end ({@code --ca-file F}, say). */
+    public static ProxyProcess server(final Path jar, final Path logDir, final URI relay, final Path keyFile,
+            final String name, final Map<String, String> exposes, final int heartbeatSeconds,
+            final List<String> options) throws IOException {
         final List<String> args = new ArrayList<>(List.of("server", "--relay", relay.toString(),
                 "--key-file", keyFile.toString(), "--name", name));
         exposes.forEach((port, target) -> {
@@ -75,6 +82,7 @@ public final class ProxyProcess implements AutoCloseable {
             args.add("--heartbeat");
             args.add(Integer.toString(heartbeatSeconds));
         }
+        args.addAll(options);
         return start("server-proxy-" + name, jar, logDir, args);
     }
 
@@ -85,6 +93,13 @@ public final class ProxyProcess implements AutoCloseable {
     public static ProxyProcess client(final Path jar, final Path logDir, final URI relay, final Path keyFile,
             final String server, final String portName, final int listenPort, final int heartbeatSeconds)
             throws IOException {
+        return client(jar, logDir, relay, keyFile, server, portName, listenPort, heartbeatSeconds, List.of());
+    }
+
+    /** {@link #client(Path, Path, URI, Path, String, String, int, int)} with more options at the end. */
+    public static ProxyProcess client(final Path jar, final Path logDir, final URI relay, final Path keyFile,
+            final String server, final String portName, final int listenPort, final int heartbeatSeconds,
+            final List<String> options) throws IOException {
         final List<String> args = new ArrayList<>(List.of("client", "--relay", relay.toString(),
                 "--key-file", keyFile.toString(), "--server", server, "--port", portName,
                 "--listen", "127.0.0.1:" + listenPort));
@@ -92,6 +107,7 @@ public final class ProxyProcess implements AutoCloseable {
             args.add("--heartbeat");
             args.add(Integer.toString(heartbeatSeconds));
         }
+        args.addAll(options);
         final ProxyProcess proxy = start("client-proxy-" + server + "-" + portName + "-" + listenPort, jar, logDir,
                 args);
         try {

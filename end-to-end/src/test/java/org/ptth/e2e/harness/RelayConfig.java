@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -39,6 +40,16 @@ public final class RelayConfig {
 
     public Path file() {
         return file;
+    }
+
+    /**
+     * Writes {@code text} to {@code target} in one step, as an operator's editor might: a new file
+     * next to it, moved over it. A running relay never reads half of it, and sees a new file.
+     */
+    public static void replace(final Path target, final String text) throws IOException {
+        final Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        Files.writeString(partial, text, StandardCharsets.UTF_8);
+        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     public String text() throws IOException {

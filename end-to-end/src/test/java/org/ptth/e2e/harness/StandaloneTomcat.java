@@ -41,6 +41,21 @@ import org.w3c.dom.NodeList;
  * Everything Tomcat prints goes to {@code logs/console.log}. {@link #start()} returns once the relay
  * answers an unauthenticated call with 401; {@link #close()} stops the JVM (SIGTERM, then SIGKILL
  * after a grace period) and is safe to call more than once, or after a failed start.
+ *
+ * <p>Two layouts of CATALINA_BASE:
+ * <ul>
+ * <li>a copy of the distribution (the default): CATALINA_HOME and CATALINA_BASE are both the copy;</li>
+ * <li>a Debian-like base ({@link Builder#debianBase(Path)}): CATALINA_HOME is the distribution itself,
+ * used in place (Debian's {@code /usr/share/tomcat10}), and the base holds what Debian's
+ * {@code /var/lib/tomcat10} holds: conf/ (a copy of a conf folder such as {@code /etc/tomcat10}), lib/,
+ * webapps/, logs/, work/ and temp/. The relay's config file is copied to
+ * {@code conf/ptth-relay.properties}, where the relay looks without any system property.</li>
+ * </ul>
+ *
+ * <p>A stopped Tomcat can be started again on the same port and base ({@link #stop()} then
+ * {@link #start()}), and the WAR can be taken out of webapps/ and put back ({@link #removeWar()},
+ * {@link #restoreWar()}) for autoDeploy to undeploy and redeploy it. The console log is appended to
+ * across restarts; {@link #consoleMark()} and the {@code ...Since} methods look at what came after a point.
  */
 public final class StandaloneTomcat implements AutoCloseable {
 
@@ -49,26 +64,32 @@ public final class StandaloneTomcat implements AutoCloseable {
     private static final Pattern PROBLEM = Pattern.compile(
             "SEVERE|memory leak|failed to stop it|appears to have started a thread|"
                     + "ThreadLocal with key of type|failed to unregister it");
+    private static final String RELAY_CONFIG_IN_BASE = "ptth-relay.properties";
     private static final Pattern UNSAFE_PATH = Pattern.compile("[\\s'\"\\\\$`]");
 
     private final Path distribution;
+    private final Path confSource;
     private final Path base;
     private final Path war;
     private final String contextName;
     private final Path relayConfig;
     private final int connectionTimeoutMillis;
     private final Map<String, String> systemProperties;
+    private final List<Path> hostValves;
     private final int port;
     private Process process;
+    private boolean laidOut;
 
     private StandaloneTomcat(final Builder builder) {
         this.distribution = builder.distribution;
+        this.confSource = builder.confSource;
         this.base = builder.base;
         this.war = builder.war;
         this.contextName = builder.contextName;
         this.relayConfig = builder.relayConfig;
         this.connectionTimeoutMillis = builder.connectionTimeoutMillis;
         this.systemProperties = new LinkedHashMap<>(builder.systemProperties);
+        this.hostValves = List.copyOf(builder.hostValves);
         this.port = FreePorts.next();
     }
 
@@ -80,25 +101,32 @@ public final class StandaloneTomcat implements AutoCloseable {
         return new Builder(distribution, base);
     }
 
-    /** Lays out CATALINA_BASE, starts Tomcat and waits until the relay answers 401. */
+    /**
+     * Lays out CATALINA_BASE (the first time), starts Tomcat and waits until the relay answers 401.
+     * After {@link #stop()} it starts the same Tomcat again, on the same port and base.
+     */
     public StandaloneTomcat start() throws IOException {
-        if (process != null) {
-            throw new IllegalStateException("already started");
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("already running");
         }
-        layOut();
-        final ProcessBuilder pb = new ProcessBuilder("bash", base.resolve("bin/catalina.sh").toString(), "run");
+        if (!laidOut) {
+            layOut();
+            laidOut = true;
+        }
+        final ProcessBuilder pb = new ProcessBuilder("bash", catalinaHome().resolve("bin/catalina.sh").toString(),
+                "run");
         pb.directory(base.toFile());
         final Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("CATALINA_") || k.equals("JAVA_OPTS") || k.equals("JRE_HOME")
                 || k.equals("JPDA_OPTS") || k.equals("LOGGING_CONFIG") || k.equals("LOGGING_MANAGER"));
         env.put("JAVA_HOME", TestEnvironment.javaHome().toString());
-        env.put("CATALINA_HOME", base.toString());
+        env.put("CATALINA_HOME", catalinaHome().toString());
         env.put("CATALINA_BASE", base.toString());
         pb.redirectErrorStream(true);
-        pb.redirectOutput(consoleLog().toFile());
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(consoleLog().toFile()));
         process = pb.start();
         try {
-            awaitRelay();
+            awaitRelay(START_TIMEOUT);
         } catch (final RuntimeException | Error e) {
             close();
             throw e;
@@ -117,6 +145,49 @@ public final class StandaloneTomcat implements AutoCloseable {
 
     public Path base() {
         return base;
+    }
+
+    /** CATALINA_HOME: the copy in the base, or the distribution itself for a Debian-like base. */
+    public Path catalinaHome() {
+        return confSource == null ? base : distribution;
+    }
+
+    /** The relay configuration file Tomcat reads: rewrite this one to reconfigure the running relay. */
+    public Path relayConfigFile() {
+        return confSource == null ? relayConfig : base.resolve("conf").resolve(RELAY_CONFIG_IN_BASE);
+    }
+
+    /** The WAR in webapps/. */
+    public Path deployedWar() {
+        return base.resolve("webapps").resolve(contextName + ".war");
+    }
+
+    /** The folder autoDeploy expands the WAR into; it goes away once an undeploy is over. */
+    public Path expandedWar() {
+        return base.resolve("webapps").resolve(contextName);
+    }
+
+    /** Deletes the WAR from webapps/: autoDeploy undeploys the relay at its next check (every 10 s). */
+    public void removeWar() throws IOException {
+        Files.delete(deployedWar());
+    }
+
+    /**
+     * Puts the WAR back in webapps/ for autoDeploy to deploy again. It is copied next to webapps/ and
+     * moved in, so that the deployer never sees half a file.
+     */
+    public void restoreWar() throws IOException {
+        final Path partial = base.resolve("temp").resolve(contextName + ".war.partial");
+        Files.copy(war, partial, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(partial, deployedWar(), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * The status of an unauthenticated call to the relay: 401 when it is up, 404 when Tomcat serves no
+     * such context, 503 without a valid configuration, -1 when nothing answers.
+     */
+    public int relayStatus() {
+        return postWithoutKey(relayBase().resolve("v1/x/listen/y"));
     }
 
     public Path consoleLog() {
@@ -138,7 +209,33 @@ public final class StandaloneTomcat implements AutoCloseable {
      * after {@link #close()}, when the web application has been stopped.
      */
     public List<String> problemLines() {
-        return consoleText().lines().filter(l -> PROBLEM.matcher(l).find()).collect(Collectors.toList());
+        return problemLinesSince(0);
+    }
+
+    /** How much the console log holds now: a point for {@link #consoleTextSince} and {@link #problemLinesSince}. */
+    public long consoleMark() {
+        return consoleText().length();
+    }
+
+    /** What the console log got after {@code mark}. */
+    public String consoleTextSince(final long mark) {
+        final String text = consoleText();
+        return text.substring((int) Math.min(mark, text.length()));
+    }
+
+    /** {@link #problemLines()}, of what the console log got after {@code mark}. */
+    public List<String> problemLinesSince(final long mark) {
+        return consoleTextSince(mark).lines().filter(l -> PROBLEM.matcher(l).find()).collect(Collectors.toList());
+    }
+
+    /** How many times {@code text} occurs in what the console log got after {@code mark}. */
+    public int occurrencesSince(final long mark, final String text) {
+        final String log = consoleTextSince(mark);
+        int count = 0;
+        for (int i = log.indexOf(text); i >= 0; i = log.indexOf(text, i + text.length())) {
+            count++;
+        }
+        return count;
     }
 
     /** The last {@code lines} lines of the console log, for failure messages. */
@@ -151,6 +248,14 @@ public final class StandaloneTomcat implements AutoCloseable {
     /** Stops Tomcat: SIGTERM (a clean shutdown that undeploys the relay), SIGKILL after a grace period. */
     @Override
     public void close() {
+        stop();
+    }
+
+    /**
+     * Stops the Tomcat process: SIGTERM (a clean shutdown that undeploys the relay), then SIGKILL if it
+     * has not exited after a grace period. {@link #start()} may start it again.
+     */
+    public void stop() {
         final Process p = process;
         if (p == null || !p.isAlive()) {
             return;
@@ -177,21 +282,34 @@ public final class StandaloneTomcat implements AutoCloseable {
                 }
             }
         }
-        for (final Path path : List.of(base, war, relayConfig)) {
+        for (final Path path : List.of(base, catalinaHome(), war, relayConfig)) {
             if (UNSAFE_PATH.matcher(path.toString()).find()) {
                 throw new IllegalArgumentException("catalina.sh cannot take this path: " + path);
             }
         }
-        copyDistribution();
+        if (confSource == null) {
+            copyDistribution();
+        } else {
+            makeDebianBase();
+        }
         rewriteServerXml(base.resolve("conf").resolve("server.xml"));
-        Files.copy(war, base.resolve("webapps").resolve(contextName + ".war"), StandardCopyOption.REPLACE_EXISTING);
-        final StringBuilder opts = new StringBuilder("-Dptth.relay.config=").append(relayConfig);
+        Files.copy(war, deployedWar(), StandardCopyOption.REPLACE_EXISTING);
+        final StringBuilder opts = new StringBuilder();
+        if (confSource == null) {
+            opts.append("-Dptth.relay.config=").append(relayConfig);
+        } else {
+            Files.copy(relayConfig, relayConfigFile(), StandardCopyOption.REPLACE_EXISTING);
+        }
         systemProperties.forEach((k, v) -> {
             if (UNSAFE_PATH.matcher(k + v).find()) {
                 throw new IllegalArgumentException("catalina.sh cannot take this property: " + k + "=" + v);
             }
             opts.append(" -D").append(k).append('=').append(v);
         });
+        if (opts.length() == 0) {
+            return;
+        }
+        Files.createDirectories(base.resolve("bin"));
         Files.writeString(base.resolve("bin").resolve("setenv.sh"),
                 "# written by the ptth end-to-end harness\n"
                         + "CATALINA_OPTS=\"$CATALINA_OPTS " + opts + "\"\n",
@@ -231,6 +349,31 @@ public final class StandaloneTomcat implements AutoCloseable {
     }
 
     /**
+     * A base like Debian's /var/lib/tomcat10: a copy of the conf folder (where Debian links to
+     * /etc/tomcat10), and empty lib/, webapps/, logs/, work/ and temp/. CATALINA_HOME stays where it is.
+     */
+    private void makeDebianBase() throws IOException {
+        final Path conf = base.resolve("conf");
+        Files.walkFileTree(confSource, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(final Path dir, final BasicFileAttributes attrs)
+                    throws IOException {
+                Files.createDirectories(conf.resolve(confSource.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(final Path file, final BasicFileAttributes attrs) throws IOException {
+                Files.copy(file, conf.resolve(confSource.relativize(file).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        for (final String dir : List.of("lib", "webapps", "logs", "work", "temp")) {
+            Files.createDirectories(base.resolve(dir));
+        }
+    }
+
+    /**
      * One HTTP/1.1 connector on 127.0.0.1:port with the chosen connectionTimeout, every other connector
      * removed, and the shutdown port disabled (-1): the harness stops Tomcat with a signal.
      */
@@ -265,6 +408,7 @@ public final class StandaloneTomcat implements AutoCloseable {
             connector.setAttribute("connectionTimeout", Integer.toString(connectionTimeoutMillis));
             connector.setAttribute("maxParameterCount", "1000");
             service.insertBefore(connector, engine);
+            insertHostValves(doc);
             final var transformer = TransformerFactory.newInstance().newTransformer();
             transformer.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
             transformer.transform(new DOMSource(doc), new StreamResult(serverXml.toFile()));
@@ -275,10 +419,34 @@ public final class StandaloneTomcat implements AutoCloseable {
         }
     }
 
-    private void awaitRelay() {
+    /**
+     * Appends the root element of each {@link Builder#hostValve} file (a {@code <Valve>}) to the
+     * {@code <Host>} of server.xml, as an operator pastes a snippet such as conf/remote-ip-valve.xml.
+     */
+    private void insertHostValves(final Document doc) throws Exception {
+        if (hostValves.isEmpty()) {
+            return;
+        }
+        final NodeList hosts = doc.getElementsByTagName("Host");
+        if (hosts.getLength() != 1) {
+            throw new IllegalStateException("server.xml has " + hosts.getLength() + " Host elements");
+        }
+        final DocumentBuilderFactory dbf = DocumentBuilderFactory.newInstance();
+        dbf.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+        for (final Path file : hostValves) {
+            final Element valve = dbf.newDocumentBuilder().parse(file.toFile()).getDocumentElement();
+            hosts.item(0).appendChild(doc.importNode(valve, true));
+        }
+    }
+
+    /**
+     * Waits until the relay answers an unauthenticated call with 401 (it is deployed and configured);
+     * fails at once if Tomcat exits or the relay answers 503.
+     */
+    public void awaitRelay(final Duration timeout) {
         final URI probe = relayBase().resolve("v1/x/listen/y");
         final int[] last = {-1};
-        Waits.until("the relay at " + relayBase() + " to answer 401", START_TIMEOUT,
+        Waits.until("the relay at " + relayBase() + " to answer 401", timeout,
                 () -> {
                     if (!process.isAlive()) {
                         throw new AssertionError("Tomcat exited with status " + process.exitValue()
@@ -286,7 +454,7 @@ public final class StandaloneTomcat implements AutoCloseable {
                     }
                     last[0] = postWithoutKey(probe);
                     if (last[0] == 503) {
-                        throw new AssertionError("the relay answers 503: its configuration " + relayConfig
+                        throw new AssertionError("the relay answers 503: its configuration " + relayConfigFile()
                                 + " was refused\n" + consoleTail(80));
                     }
                     return last[0] == 401;
@@ -330,18 +498,21 @@ public final class StandaloneTomcat implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Tomcat " + distribution.getFileName() + " on " + relayBase() + " (base " + base + ")";
+        return "Tomcat " + distribution.getFileName() + " on " + relayBase() + " (base " + base
+                + (confSource == null ? "" : ", home " + distribution) + ")";
     }
 
     /** Settings of one Tomcat; the relay WAR and its config file are required. */
     public static final class Builder {
         private final Path distribution;
         private final Path base;
+        private Path confSource;
         private Path war;
         private String contextName = "ptth-relay";
         private Path relayConfig;
         private int connectionTimeoutMillis = 20_000;
         private final Map<String, String> systemProperties = new LinkedHashMap<>();
+        private final List<Path> hostValves = new ArrayList<>();
 
         private Builder(final Path distribution, final Path base) {
             this.distribution = distribution.toAbsolutePath().normalize();
@@ -370,6 +541,26 @@ public final class StandaloneTomcat implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A base laid out like Debian's /var/lib/tomcat10 instead of a copy of the distribution: the
+         * distribution is CATALINA_HOME as it is (Debian's /usr/share/tomcat10), {@code confFolder}
+         * (Debian's /etc/tomcat10) is copied to the base's conf/, and the relay config goes to
+         * conf/ptth-relay.properties, the relay's default location, with no system property.
+         */
+        public Builder debianBase(final Path confFolder) {
+            this.confSource = confFolder.toAbsolutePath().normalize();
+            return this;
+        }
+
+        /**
+         * An XML file whose root element (a {@code <Valve>}, comments around it allowed) goes into the
+         * {@code <Host>} of server.xml, e.g. conf/remote-ip-valve.xml. May be called more than once.
+         */
+        public Builder hostValve(final Path xmlFile) {
+            this.hostValves.add(xmlFile.toAbsolutePath().normalize());
+            return this;
+        }
+
         /** An extra {@code -Dname=value} for Tomcat's JVM. */
         public Builder systemProperty(final String name, final String value) {
             systemProperties.put(name, value);
@@ -382,6 +573,9 @@ public final class StandaloneTomcat implements AutoCloseable {
             }
             if (!Files.isRegularFile(distribution.resolve("bin").resolve("catalina.sh"))) {
                 throw new IllegalStateException(distribution + " is not a Tomcat distribution (no bin/catalina.sh)");
+            }
+            if (confSource != null && !Files.isRegularFile(confSource.resolve("server.xml"))) {
+                throw new IllegalStateException(confSource + " is not a Tomcat conf folder (no server.xml)");
             }
             return new StandaloneTomcat(this);
         }

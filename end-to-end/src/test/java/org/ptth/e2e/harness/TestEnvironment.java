@@ -18,6 +18,7 @@ public final class TestEnvironment {
     public static final String RELAY_WAR = "ptth.e2e.relay.war";
     public static final String PROXY_JAR = "ptth.e2e.proxy.jar";
     public static final String WORK_DIR = "ptth.e2e.work.dir";
+    public static final String CONF_DIR = "ptth.e2e.conf.dir";
 
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
@@ -38,6 +39,11 @@ public final class TestEnvironment {
 
     public static Path proxyJar() {
         return existing(PROXY_JAR);
+    }
+
+    /** The project's conf/ directory: the files operators copy, which some tests run as they are. */
+    public static Path confDir() {
+        return existing(CONF_DIR);
     }
 
     /** The java launcher of the JVM running the tests; the proxies and Tomcat run on it too. */

@@ -1,0 +1,305 @@
+package org.ptth.e2e;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.ptth.e2e.harness.FreePorts;
+import org.ptth.e2e.harness.ProxyProcess;
+import org.ptth.e2e.harness.ReverseProxy;
+import org.ptth.e2e.harness.StandaloneTomcat;
+import org.ptth.e2e.harness.TestEnvironment;
+import org.ptth.e2e.harness.Transfer;
+import org.ptth.e2e.harness.Waits;
+
+/**
+ * Every check of {@link ForwardingIT}, with a real reverse proxy between both proxies and the relay:
+ * the relay URL the proxies get is the reverse proxy's. One Tomcat serves the whole class; each
+ * reverse proxy is started, with its own pair of proxies, for one run of the checks.
+ *
+ * <p>The configurations are the operator's files of conf/ as they are (only Tomcat's port changed),
+ * except {@link Front#NGINX_DEFAULTS}, a bare {@code location / { proxy_pass ...; }}, behind which the
+ * proxies run with {@code --upload segments}. Tomcat has conf/remote-ip-valve.xml in its Host, as the
+ * operator's guide says for a relay behind a reverse proxy.
+ *
+ * <p>A few checks concern one front only and are skipped for the others: what default nginx does to a
+ * streaming upload, a TLS relay whose certificate the client proxy does not trust, and the caller's
+ * address from X-Forwarded-For in the audit log.
+ */
+@ParameterizedClass(name = "{0}")
+@EnumSource(ReverseProxyIT.Front.class)
+class ReverseProxyIT extends ForwardingIT {
+
+    /** The reverse proxies, each with the settings it is tested with. */
+    enum Front {
+        NGINX("nginx, conf/nginx-ptth-relay.conf"),
+        APACHE("Apache httpd, conf/apache-ptth-relay.conf"),
+        HAPROXY("HAProxy, conf/haproxy-ptth-relay.cfg"),
+        NGINX_DEFAULTS("nginx with its defaults, proxies with --upload segments"),
+        NGINX_TLS("nginx over TLS, conf/nginx-ptth-relay.conf, proxies with --ca-file");
+
+        private final String description;
+
+        Front(final String description) {
+            this.description = description;
+        }
+
+        @Override
+        public String toString() {
+            return description;
+        }
+    }
+
+    /** The whole configuration behind {@link Front#NGINX_DEFAULTS}: nothing but where to pass requests. */
+    private static final String NGINX_DEFAULTS_LOCATION = "location / { proxy_pass http://%s; }";
+    private static final String FORWARDED_FOR = "203.0.113.9";
+    /** How long a streaming upload behind default nginx is watched for an echo that must not come. */
+    private static final Duration STALL = Duration.ofSeconds(5);
+    /**
+     * How long the listen polls of a stopped server proxy stay parked in the relay: ForwardingIT's
+     * listen.timeout (20 s) and a margin. Tomcat does not notice that their connections are gone, and
+     * a connect handed to such a poll waits accept.timeout (5 s) per dead poll; with four dead polls
+     * per port, longer than connect.wait (10 s), so the next front's first connects would fail.
+     */
+    private static final Duration STALE_POLLS = Duration.ofSeconds(20 + 2);
+    /** A comma-separated list of {@link Front} names to run, e.g. -Dptth.e2e.fronts=NGINX,HAPROXY; all if unset. */
+    private static final String FRONTS_PROPERTY = "ptth.e2e.fronts";
+    private static final Pattern TLS_ERROR = Pattern.compile("(?i)certificat|PKIX|TLS|SSL|trust");
+
+    @Parameter
+    Front front;
+
+    private ReverseProxy reverseProxy;
+    private ReverseProxy.Tls tls;
+
+    /** One Tomcat for every front; the proxies start per front, in {@link #startFront}. */
+    @Override
+    @BeforeAll
+    void startChain() throws IOException {
+        startRelay();
+    }
+
+    @Override
+    protected StandaloneTomcat.Builder configureTomcat(final StandaloneTomcat.Builder builder) {
+        return builder.hostValve(TestEnvironment.confDir().resolve("remote-ip-valve.xml"));
+    }
+
+    @BeforeParameterizedClassInvocation
+    void startFront() throws IOException {
+        final String only = System.getProperty(FRONTS_PROPERTY, "").trim();
+        assumeTrue(only.isEmpty() || List.of(only.split(",")).contains(front.name()),
+                () -> front.name() + " is not in -D" + FRONTS_PROPERTY + "=" + only);
+        final String tomcatAddress = "127.0.0.1:" + tomcat().port();
+        final Path dir = work().resolve(front.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        final String label = front.name().toLowerCase(Locale.ROOT);
+        reverseProxy = switch (front) {
+            case NGINX -> ReverseProxy.nginx(label, dir,
+                    ReverseProxy.snippet("nginx-ptth-relay.conf", tomcatAddress), null);
+            case APACHE -> ReverseProxy.apache(label, dir,
+                    ReverseProxy.snippet("apache-ptth-relay.conf", tomcatAddress));
+            case HAPROXY -> ReverseProxy.haproxy(label, dir,
+                    ReverseProxy.snippet("haproxy-ptth-relay.cfg", tomcatAddress));
+            case NGINX_DEFAULTS -> ReverseProxy.nginx(label, dir,
+                    String.format(Locale.ROOT, NGINX_DEFAULTS_LOCATION, tomcatAddress), null);
+            case NGINX_TLS -> {
+                tls = ReverseProxy.Tls.selfSigned(dir.resolve("tls"));
+                yield ReverseProxy.nginx(label, dir, ReverseProxy.snippet("nginx-ptth-relay.conf", tomcatAddress), tls);
+            }
+        };
+        System.out.println("front: " + reverseProxy);
+        startProxies();
+    }
+
+    @AfterParameterizedClassInvocation
+    void stopFront() {
+        stopProxies();
+        if (reverseProxy != null) {
+            reverseProxy.close();
+            reverseProxy = null;
+            Waits.sleep(STALE_POLLS.toMillis());
+        }
+    }
+
+    /** In case an invocation's own stop did not run: the reverse proxy must not outlive the class. */
+    @AfterAll
+    void stopLastFront() {
+        if (reverseProxy != null) {
+            reverseProxy.close();
+        }
+    }
+
+    @AfterEach
+    void reverseProxyStillRuns() {
+        assertTrue(reverseProxy.isAlive(), () -> "the reverse proxy died\n" + reverseProxy.logTail(40));
+    }
+
+    @Override
+    protected URI relayUrl() {
+        return reverseProxy.relayBase(tomcat().relayBase().getPath().replace("/", ""));
+    }
+
+    @Override
+    protected List<String> proxyOptions() {
+        return switch (front) {
+            case NGINX_DEFAULTS -> List.of("--upload", "segments");
+            case NGINX_TLS -> List.of("--ca-file", tls.certificate().toString());
+            default -> List.of();
+        };
+    }
+
+    // ---- default nginx: what a streaming (not segmented) upload meets
+
+    /**
+     * Behind default nginx a streaming upstream body reaches the relay only once it has ended: nginx
+     * buffers whole request bodies. Bytes sent stay in nginx until the TCP client half-closes; then the
+     * whole body goes through at once, and the echo comes back.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void streamingUploadWaitsForItsEndBehindDefaultNginx() throws Exception {
+        assumeTrue(front == Front.NGINX_DEFAULTS, "only behind nginx with its defaults");
+        final int port = FreePorts.next();
+        try (ProxyProcess streaming = ProxyProcess.client(jar(), logs(), relayUrl(), clientKey(), SERVER, PORT, port,
+                HEARTBEAT_SECONDS);
+             Socket socket = connect(port)) {
+            final byte[] line = "held by nginx\n".getBytes(US_ASCII);
+            final OutputStream out = socket.getOutputStream();
+            out.write('E');
+            out.write(line);
+            out.flush();
+            socket.setSoTimeout((int) STALL.toMillis());
+            final InputStream in = socket.getInputStream();
+            try {
+                final int b = in.read();
+                fail("the echo came back through default nginx before the upload ended (first byte " + b + ")");
+            } catch (final SocketTimeoutException expected) {
+                // nothing came back: the upload is still in nginx's request buffer
+            }
+            socket.setSoTimeout(60_000);
+            socket.shutdownOutput();
+            assertArrayEquals(line, in.readNBytes(line.length), "the echo, once the upload has ended");
+            assertEquals(-1, in.read(), "the echo ends after the client's end");
+            assertTrue(streaming.isAlive(), () -> "the client proxy died\n" + streaming.logTail(40));
+        }
+    }
+
+    /**
+     * Behind default nginx a streaming upstream body of more than client_max_body_size (1 MiB) is
+     * refused with 413: the tunnel is cut and the TCP client's connection closed.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void streamingUploadOverOneMebibyteIsCutByDefaultNginx() throws Exception {
+        assumeTrue(front == Front.NGINX_DEFAULTS, "only behind nginx with its defaults");
+        final int port = FreePorts.next();
+        try (ProxyProcess streaming = ProxyProcess.client(jar(), logs(), relayUrl(), clientKey(), SERVER, PORT, port,
+                HEARTBEAT_SECONDS);
+             Socket socket = connect(port)) {
+            final OutputStream out = socket.getOutputStream();
+            try {
+                out.write('E');
+                out.write(Transfer.randomBytes(2 * 1024 * 1024, 11));
+                out.flush();
+            } catch (final IOException e) {
+                // closed while writing: the tunnel is already cut
+            }
+            assertClosedWithin(socket, Duration.ofSeconds(30), "a streaming upload of 2 MiB through default nginx");
+            assertTrue(reverseProxy.accessLog().contains("\" 413 "),
+                    () -> "nginx logged no 413\n" + reverseProxy.logTail(20));
+            assertTrue(streaming.isAlive(), () -> "the client proxy died\n" + streaming.logTail(40));
+        }
+    }
+
+    // ---- TLS
+
+    /**
+     * A client proxy without --ca-file does not trust the self-signed certificate: it closes the TCP
+     * client's connection and logs one line that says why, no stack trace.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void withoutCaFileTheClientProxyRefusesTheCertificate() throws Exception {
+        assumeTrue(front == Front.NGINX_TLS, "only behind nginx over TLS");
+        final int port = FreePorts.next();
+        try (ProxyProcess untrusting = ProxyProcess.client(jar(), logs(), relayUrl(), clientKey(), SERVER, PORT, port,
+                HEARTBEAT_SECONDS)) {
+            try (Socket socket = connect(port)) {
+                try {
+                    socket.getOutputStream().write("Ehello?\n".getBytes(US_ASCII));
+                    socket.getOutputStream().flush();
+                } catch (final IOException e) {
+                    // already closed: fine
+                }
+                assertClosedWithin(socket, Duration.ofSeconds(30), "a connection through an untrusted TLS relay");
+            }
+            Waits.until("the client proxy to log a TLS error", Duration.ofSeconds(10),
+                    () -> TLS_ERROR.matcher(untrusting.logText()).find(), () -> untrusting.logTail(40));
+            final String log = untrusting.logText();
+            final List<String> traceLines = log.lines()
+                    .filter(l -> l.startsWith("\tat ") || l.startsWith("Caused by:")).collect(Collectors.toList());
+            assertEquals(List.of(), traceLines, "stack trace lines in the client proxy's log:\n" + log);
+            System.out.println("client proxy without --ca-file logged:\n" + log);
+            assertFalse(reverseProxy.accessLog().contains("/connect/"),
+                    () -> "a connect went through although the certificate is not trusted\n" + reverseProxy.accessLog());
+        }
+    }
+
+    // ---- X-Forwarded-For
+
+    /**
+     * The caller's address, as nginx passes it in X-Forwarded-For, is the one the relay's audit log shows
+     * (Tomcat's RemoteIpValve, conf/remote-ip-valve.xml, trusts nginx on 127.0.0.1).
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void auditLogShowsTheAddressFromXForwardedFor() throws Exception {
+        assumeTrue(front == Front.NGINX, "only behind nginx");
+        final String key = Files.readString(clientKey(), StandardCharsets.US_ASCII).trim();
+        final HttpRequest connect = HttpRequest.newBuilder(relayUrl().resolve("v1/" + SERVER + "/connect/"
+                        + REFUSING_PORT))
+                .header("Authorization", "Bearer " + key)
+                .header("X-Forwarded-For", FORWARDED_FOR)
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build();
+        final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        final HttpResponse<String> response = http.send(connect, HttpResponse.BodyHandlers.ofString());
+        assertEquals(502, response.statusCode(),
+                "a connect to a port whose target refuses, through nginx: " + response.body());
+        final String expected = "tunnel refused: client " + CLIENT + " from " + FORWARDED_FOR + " ";
+        Waits.until("the audit line \"" + expected + "...\"", Duration.ofSeconds(10),
+                () -> tomcat().consoleText().contains(expected), () -> tomcat().consoleTail(20));
+    }
+}
