@@ -83,10 +83,13 @@ final class ClientCommand extends Command {
         try (RelayClient relay = new RelayClient(address, key, tls, proxy);
              ClientTerminator terminator = new ClientTerminator(listener, relay, server, port, settings, pool)) {
             RelayOptions.checkReachable(args, relay);
-            try (Lifecycle lifecycle = new Lifecycle(terminator::stopAccepting, null, grace, true)) {
+            try (Lifecycle lifecycle = new Lifecycle(terminator::stopAccepting,
+                    () -> LOG.info("SIGHUP: the client proxy has nothing to reload; restart it to apply changes"),
+                    grace, true)) {
                 // logged once the signals are trapped: from here on SIGTERM is handled
                 LOG.info(() -> "listening on " + listener.getLocalSocketAddress() + " for " + server + "/" + port
-                        + " via " + address + " (" + proxy + ", upload " + settings.upload() + ")");
+                        + " via " + address + " (" + proxy + ", upload " + settings.upload()
+                        + ", transport " + settings.transport() + ")");
                 terminator.serve();
                 Lifecycle.drain(terminator.openTunnels(), terminator::drain, grace);
             }

@@ -28,7 +28,7 @@ final class Lifecycle implements AutoCloseable {
 
     /**
      * @param stopAccepting what stops new connections; runs once, on the thread that asks for the stop
-     * @param reload        what SIGHUP does, or null to leave SIGHUP alone
+     * @param reload        what SIGHUP does (given, so that a stray SIGHUP never ends the process), or null
      * @param grace         how long the open tunnels may take; bounds the shutdown hook's wait
      * @param trapSignals   false in tests that run commands inside the test JVM
      */

@@ -16,12 +16,13 @@ import org.ptth.proxy.relay.RelayAddress;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.relay.RelayProblem;
 import org.ptth.proxy.relay.RelayTrust;
+import org.ptth.proxy.tunnel.Transport;
 import org.ptth.proxy.tunnel.TunnelSettings;
 import org.ptth.proxy.tunnel.UploadMode;
 
 /**
  * The options the server and client commands share: where the relay is and how to reach it, the
- * key, the timing, the upload form, logging and stopping.
+ * key, the timing, the upload form and transport, logging and stopping.
  */
 final class RelayOptions {
 
@@ -47,6 +48,11 @@ final class RelayOptions {
                 .addOption(Option.builder().longOpt("upload").hasArg().argName("stream|segments")
                         .desc("send the outgoing direction as one streamed POST (default), or as finite POSTs"
                                 + " of at most 512 KiB each, for reverse proxies that buffer request bodies").get())
+                .addOption(Option.builder().longOpt("transport").hasArg().argName("four-stream|duplex")
+                        .desc("four exchanges per tunnel (default), or two: duplex sends the outgoing direction as"
+                                + " the body of connect/accept while their response carries the incoming one; needs"
+                                + " every hop to the relay to pass a request body on while the response streams;"
+                                + " not with --upload segments").get())
                 .addOption(Option.builder().longOpt("ca-file").hasArg().argName("FILE")
                         .desc("PEM certificates of a private CA to trust for an https relay, besides the system's").get())
                 .addOption(Option.builder().longOpt("http-proxy").hasArg().argName("URL|none")
@@ -94,7 +100,25 @@ final class RelayOptions {
                 throw command.invalid(args, "upload", bad.getMessage());
             }
         }
-        return new TunnelSettings(Duration.ofSeconds(heartbeat), TunnelSettings.DEFAULT_PEER_TIMEOUT, mode);
+        final String transportText = args.value("transport");
+        Transport transport = Transport.FOUR_STREAM;
+        if (transportText != null) {
+            try {
+                transport = Transport.parse(transportText);
+            } catch (final IllegalArgumentException bad) {
+                throw command.invalid(args, "transport", bad.getMessage());
+            }
+        }
+        if (transport == Transport.DUPLEX && mode == UploadMode.SEGMENTS) {
+            final String why = " exclude each other: duplex streams the upload inside connect or accept;"
+                    + " behind a proxy that buffers request bodies use four-stream with segments";
+            if (args.fromFile("transport") || args.fromFile("upload")) {
+                throw new CliException(ExitCode.CONFIG, args.file().path() + ": transport duplex and upload segments"
+                        + why);
+            }
+            throw command.usage("--transport duplex and --upload segments" + why);
+        }
+        return new TunnelSettings(Duration.ofSeconds(heartbeat), TunnelSettings.DEFAULT_PEER_TIMEOUT, mode, transport);
     }
 
     static Duration grace(final Command command, final Arguments args) throws CliException {

@@ -97,7 +97,7 @@ final class ServerCommand extends Command {
                 for (final Exposure exposure : exposures) {
                     LOG.info(() -> "exposing " + name + "/" + exposure.name() + " -> " + exposure.target()
                             + " via " + address + " (" + proxy + ", " + polls + " polls, upload "
-                            + settings.upload() + ")");
+                            + settings.upload() + ", transport " + settings.transport() + ")");
                 }
                 terminator.start();
                 if (watcher != null) {

@@ -7,17 +7,23 @@ import java.util.concurrent.Executor;
 import java.util.logging.Logger;
 
 import org.ptth.proxy.net.TcpOptions;
+import org.ptth.proxy.relay.DuplexCall;
+import org.ptth.proxy.relay.Exchange;
 import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.relay.RelayProblem;
-import org.ptth.proxy.relay.RelayResponse;
+import org.ptth.proxy.relay.StreamedResponse;
 import org.ptth.proxy.tunnel.LiveTunnels;
+import org.ptth.proxy.tunnel.Transport;
 import org.ptth.proxy.tunnel.Tunnel;
 import org.ptth.proxy.tunnel.TunnelPumps;
 import org.ptth.proxy.tunnel.TunnelSettings;
 
-/** Opens one tunnel for an accepted TCP connection: connect, then upstream, then pump until it ends. */
+/**
+ * Opens one tunnel for an accepted TCP connection: connect, then upstream (or, in duplex mode, the
+ * upstream as connect's own request body), then pump until it ends.
+ */
 final class ClientTunnelOpener {
 
     private static final Logger LOG = Logger.getLogger(ClientTunnelOpener.class.getName());
@@ -48,11 +54,19 @@ final class ClientTunnelOpener {
             return;
         }
         // the connect response is the downstream: it stays silent only as long as the peer may
-        final RelayCall connect = relay.post(server, "connect", port, null,
-                Timeout.of(settings.peerTimeout()));
-        final RelayResponse response;
+        final Exchange connect;
+        final StreamedResponse response;
         try {
-            response = connect.execute();
+            if (settings.transport() == Transport.DUPLEX) {
+                final DuplexCall duplex = relay.duplex(server, "connect", port, pool, settings.peerTimeout());
+                connect = duplex;
+                duplex.start();
+                response = duplex.awaitResponse(settings.peerTimeout());
+            } else {
+                final RelayCall call = relay.post(server, "connect", port, null, Timeout.of(settings.peerTimeout()));
+                connect = call;
+                response = call.execute();
+            }
         } catch (final IOException | RuntimeException unreachable) {
             LOG.warning(() -> "connection from " + from + " to " + server + "/" + port
                     + " failed: relay " + relay.address() + " unreachable: " + RelayProblem.describe(unreachable));
@@ -68,14 +82,19 @@ final class ClientTunnelOpener {
         }
         final String id = response.header("Ptth-Connection-Id");
         if (!ProtocolNames.isConnectionId(id)) {
+            final String what = response.isRelayAnswer() ? "the relay sent no valid Ptth-Connection-Id header"
+                    : "the relay URL answered " + response.errorLine();
             response.close();
-            LOG.warning(() -> "connection from " + from + " to " + server + "/" + port
-                    + " failed: the relay sent no valid Ptth-Connection-Id header");
+            LOG.warning(() -> "connection from " + from + " to " + server + "/" + port + " failed: " + what);
             TcpOptions.closeQuietly(connection);
             return;
         }
         final Tunnel tunnel = new Tunnel(id, server + "/" + port + " from " + from, connection, Tunnel.Side.CLIENT);
         live.add(tunnel);
-        TunnelPumps.run(tunnel, relay, server, connect, response, "upstream", settings, pool);
+        if (connect instanceof DuplexCall) {
+            TunnelPumps.runDuplex(tunnel, relay, server, (DuplexCall) connect, response, "upstream", settings, pool);
+        } else {
+            TunnelPumps.run(tunnel, relay, server, connect, response, "upstream", settings, pool);
+        }
     }
 }

@@ -23,6 +23,15 @@ public interface StreamedResponse extends AutoCloseable {
      */
     String errorLine();
 
+    /**
+     * True when the answer is the relay's own (plain text): an HTML error page or the like comes
+     * from something in front of the relay, such as a Tomcat without the relay deployed (yet).
+     */
+    default boolean isRelayAnswer() {
+        final String type = header("Content-Type");
+        return type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("text/plain");
+    }
+
     /** Ends a finished exchange and lets its connection go back to the pool. */
     void closeGracefully();
 

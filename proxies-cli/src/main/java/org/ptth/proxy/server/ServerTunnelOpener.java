@@ -8,12 +8,16 @@ import java.util.logging.Logger;
 
 import org.apache.hc.core5.util.Timeout;
 import org.ptth.proxy.net.TcpOptions;
+import org.ptth.proxy.relay.DuplexCall;
+import org.ptth.proxy.relay.Exchange;
 import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.relay.RelayProblem;
 import org.ptth.proxy.relay.RelayResponse;
+import org.ptth.proxy.relay.StreamedResponse;
 import org.ptth.proxy.tunnel.LiveTunnels;
+import org.ptth.proxy.tunnel.Transport;
 import org.ptth.proxy.tunnel.Tunnel;
 import org.ptth.proxy.tunnel.TunnelPumps;
 import org.ptth.proxy.tunnel.TunnelSettings;
@@ -59,10 +63,19 @@ final class ServerTunnelOpener {
             refuse(id, reason);
             return;
         }
-        final RelayCall accept = relay.post(server, "accept", id, null, Timeout.of(settings.peerTimeout()));
-        final RelayResponse response;
+        final Exchange accept;
+        final StreamedResponse response;
         try {
-            response = accept.execute();
+            if (settings.transport() == Transport.DUPLEX) {
+                final DuplexCall duplex = relay.duplex(server, "accept", id, pool, settings.peerTimeout());
+                accept = duplex;
+                duplex.start();
+                response = duplex.awaitResponse(settings.peerTimeout());
+            } else {
+                final RelayCall call = relay.post(server, "accept", id, null, Timeout.of(settings.peerTimeout()));
+                accept = call;
+                response = call.execute();
+            }
         } catch (final IOException | RuntimeException failed) {
             LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept failed: "
                     + RelayProblem.describe(failed));
@@ -79,7 +92,11 @@ final class ServerTunnelOpener {
         final Tunnel tunnel = new Tunnel(id, server + "/" + exposure.name() + " to " + exposure.target(),
                 target, Tunnel.Side.SERVER);
         live.add(tunnel);
-        TunnelPumps.run(tunnel, relay, server, accept, response, "downstream", settings, pool);
+        if (accept instanceof DuplexCall) {
+            TunnelPumps.runDuplex(tunnel, relay, server, (DuplexCall) accept, response, "downstream", settings, pool);
+        } else {
+            TunnelPumps.run(tunnel, relay, server, accept, response, "downstream", settings, pool);
+        }
     }
 
     private void refuse(final String id, final String reason) {

@@ -7,7 +7,7 @@ import java.net.SocketTimeoutException;
 import org.ptth.proxy.framing.Frame;
 import org.ptth.proxy.framing.FrameReader;
 import org.ptth.proxy.framing.FramingException;
-import org.ptth.proxy.relay.RelayResponse;
+import org.ptth.proxy.relay.StreamedResponse;
 
 /**
  * Moves the incoming direction (downstream on the client, upstream on the server) from a streamed
@@ -17,11 +17,12 @@ import org.ptth.proxy.relay.RelayResponse;
 final class InboundPump implements Runnable {
 
     private final Tunnel tunnel;
-    private final RelayResponse response;
+    private final StreamedResponse response;
     private final String description;
     private final long peerTimeoutSeconds;
+    private boolean endReceived;
 
-    InboundPump(final Tunnel tunnel, final RelayResponse response, final String description,
+    InboundPump(final Tunnel tunnel, final StreamedResponse response, final String description,
                 final TunnelSettings settings) {
         this.tunnel = tunnel;
         this.response = response;
@@ -40,8 +41,8 @@ final class InboundPump implements Runnable {
         } catch (final IOException | RuntimeException failed) {
             tunnel.abort(description + " broken: " + failed.getMessage());
         } finally {
-            // after a clean END the rest of the body is only its last chunk; otherwise cut it short
-            if (tunnel.isOver()) {
+            // after a clean END the exchange finishes by itself; otherwise cut it short
+            if (!endReceived) {
                 response.close();
             }
         }
@@ -59,8 +60,10 @@ final class InboundPump implements Runnable {
                 case HEARTBEAT:
                     break;
                 case END:
+                    endReceived = true;
                     tunnel.socket().shutdownOutput();
                     tunnel.inboundEnded();
+                    // the rest of the body is only its last chunk
                     response.closeGracefully();
                     return;
                 case ABORT:

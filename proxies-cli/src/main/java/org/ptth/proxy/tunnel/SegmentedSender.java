@@ -48,20 +48,26 @@ final class SegmentedSender implements Runnable {
             tunnel.abort("TCP connection failed: " + failed.getMessage());
             return;
         }
-        boolean first = true;
+        // The first segment, the preamble alone, goes at once: the relay expects each direction's
+        // first body within seconds of the accept, whether or not the TCP peer has anything to say.
+        final ByteArrayOutputStream preamble = new ByteArrayOutputStream();
+        try {
+            new FrameWriter(preamble).preamble();
+        } catch (final IOException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        if (!send(preamble.toByteArray(), false)) {
+            return;
+        }
         while (true) {
             final ByteArrayOutputStream body = new ByteArrayOutputStream();
             final FrameWriter frames = new FrameWriter(body);
             final Ending ending;
             try {
-                if (first) {
-                    frames.preamble();
-                }
                 ending = source.next(frames);
             } catch (final IOException overAlready) {
                 return; // our own abort closed the socket
             }
-            first = false;
             final boolean last = ending != Ending.NONE;
             if (!send(body.toByteArray(), last)) {
                 return;

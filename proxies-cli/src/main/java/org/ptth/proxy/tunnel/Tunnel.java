@@ -7,10 +7,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 import org.ptth.proxy.relay.ProtocolNames;
-import org.ptth.proxy.relay.RelayCall;
+import org.ptth.proxy.relay.Exchange;
 
 /**
- * One TCP connection carried through the relay: its socket, its two HTTP exchanges and the state
+ * One TCP connection carried through the relay: its socket, its HTTP exchanges (two, or one duplex
+ * exchange that carries both directions) and the state
  * of its two directions. It ends once, either cleanly (both directions sent END) or by an abort
  * (either direction failed), and that single place closes the socket and logs the summary.
  */
@@ -30,8 +31,8 @@ public final class Tunnel {
     private final AtomicLong toSocket = new AtomicLong();
     private final CompletableFuture<TunnelOutcome> outcome = new CompletableFuture<>();
 
-    private volatile RelayCall inboundCall;
-    private volatile RelayCall outboundCall;
+    private volatile Exchange inboundCall;
+    private volatile Exchange outboundCall;
     /** The local socket's own failure: the root cause, whatever the other direction reports later. */
     private volatile String localFailure;
     private boolean outboundEnded;
@@ -62,14 +63,15 @@ public final class Tunnel {
         return outcome;
     }
 
-    void attach(final RelayCall inbound, final RelayCall outbound) {
+    /** The exchanges that carry the two directions: the same one twice in duplex mode. */
+    void attach(final Exchange inbound, final Exchange outbound) {
         this.inboundCall = inbound;
         this.outboundCall = outbound;
         LOG.info(() -> "tunnel " + shortId() + " opened " + label);
     }
 
     /** The exchange now carrying the outgoing direction; with segments, a new one per segment. */
-    void outboundCall(final RelayCall call) {
+    void outboundCall(final Exchange call) {
         this.outboundCall = call;
         if (isOver()) {
             call.cancel(); // the abort may have missed it
@@ -141,7 +143,9 @@ public final class Tunnel {
             over = true;
         }
         cancel(inboundCall);
-        cancel(outboundCall);
+        if (outboundCall != inboundCall) {
+            cancel(outboundCall);
+        }
         try {
             // an RST tells the local peer this was no clean end
             socket.setSoLinger(true, 0);
@@ -171,7 +175,7 @@ public final class Tunnel {
         return ProtocolNames.shortId(id);
     }
 
-    private static void cancel(final RelayCall call) {
+    private static void cancel(final Exchange call) {
         if (call != null) {
             call.cancel();
         }

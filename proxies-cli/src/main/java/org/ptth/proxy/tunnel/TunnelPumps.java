@@ -3,14 +3,17 @@ package org.ptth.proxy.tunnel;
 import java.util.concurrent.Executor;
 
 import org.apache.hc.core5.util.Timeout;
+import org.ptth.proxy.relay.DuplexCall;
+import org.ptth.proxy.relay.Exchange;
 import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
-import org.ptth.proxy.relay.RelayResponse;
+import org.ptth.proxy.relay.StreamedResponse;
 
 /**
  * Starts both directions of an opened tunnel: the outgoing one on a pool thread (the classic
  * client sends a whole body before it reads the response, so it needs a thread of its own), as
- * one stream or as segments, and the incoming body on the calling thread.
+ * one stream, as segments, or as the body of the duplex exchange, and the incoming body on the
+ * calling thread.
  */
 public final class TunnelPumps {
 
@@ -23,7 +26,7 @@ public final class TunnelPumps {
      * @param outboundVerb    {@code upstream} or {@code downstream}
      */
     public static void run(final Tunnel tunnel, final RelayClient relay, final String server,
-                           final RelayCall inboundCall, final RelayResponse inbound, final String outboundVerb,
+                           final Exchange inboundCall, final StreamedResponse inbound, final String outboundVerb,
                            final TunnelSettings settings, final Executor pool) {
         final Runnable outbound;
         if (settings.upload() == UploadMode.SEGMENTS) {
@@ -41,5 +44,27 @@ public final class TunnelPumps {
             tunnel.abort("no thread for " + outboundVerb + ": " + rejected.getMessage());
         }
         new InboundPump(tunnel, inbound, inboundCall.description(), settings).run();
+    }
+
+    /**
+     * Runs a tunnel opened with a duplex exchange. When the relay confirmed duplex, the exchange's
+     * request body carries the outgoing direction; when it did not (a relay without duplex mode),
+     * the body ends empty and the outgoing direction takes its own exchange, as in four-stream mode.
+     *
+     * @param call     the duplex connect or accept
+     * @param inbound  its 200 response, whose body is the incoming stream of frames
+     */
+    public static void runDuplex(final Tunnel tunnel, final RelayClient relay, final String server,
+                                 final DuplexCall call, final StreamedResponse inbound, final String outboundVerb,
+                                 final TunnelSettings settings, final Executor pool) {
+        if (!DuplexCall.confirmed(inbound)) {
+            call.endBody();
+            run(tunnel, relay, server, call, inbound, outboundVerb, settings.withTransport(Transport.FOUR_STREAM),
+                    pool);
+            return;
+        }
+        tunnel.attach(call, call);
+        call.send(new DuplexSender(tunnel, settings, call.description() + " (" + outboundVerb + ")"));
+        new InboundPump(tunnel, inbound, call.description(), settings).run();
     }
 }

@@ -48,6 +48,10 @@ final class FakeRelay implements Closeable {
     volatile boolean rejectSegments;
     /** Every upload segment received: verb, Ptth-Segment value, the body. */
     final List<Segment> segments = new CopyOnWriteArrayList<>();
+    /** When false, the relay ignores Ptth-Duplex: 1 as a relay without duplex mode would. */
+    volatile boolean confirmDuplex = true;
+    /** The endpoint of every request, in order of arrival. */
+    final List<String> verbs = new CopyOnWriteArrayList<>();
     /** How many requests arrived, any endpoint. */
     final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -101,6 +105,7 @@ final class FakeRelay implements Closeable {
             }
             final String verb = parts[2];
             final String arg = parts[3];
+            verbs.add(verb);
             final boolean clientCall = verb.equals("connect") || verb.equals("upstream");
             final String expected = "Bearer " + (clientCall ? clientKey : serverKey);
             if (!expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
@@ -163,7 +168,37 @@ final class FakeRelay implements Closeable {
             return;
         }
         exchange.getResponseHeaders().set("Ptth-Connection-Id", connection.id);
-        send(exchange, connection.down);
+        send(exchange, connection.down, duplex(exchange, connection.up));
+    }
+
+    /**
+     * In duplex mode (Ptth-Duplex: 1, confirmed), reads the request body into a direction on a
+     * thread of its own while the caller streams the response; null otherwise.
+     */
+    private CompletableFuture<Void> duplex(final HttpExchange exchange, final BlockingQueue<byte[]> direction) {
+        if (!confirmDuplex || !"1".equals(exchange.getRequestHeaders().getFirst("Ptth-Duplex"))) {
+            return null;
+        }
+        exchange.getResponseHeaders().set("Ptth-Duplex", "1");
+        return CompletableFuture.runAsync(() -> {
+            try {
+                pump(exchange.getRequestBody(), direction);
+            } catch (final IOException cut) {
+                // the direction ends without END: its receiver aborts
+            }
+        }, threads);
+    }
+
+    /** The exchange ends only once its request body has ended too. */
+    private static void awaitUpload(final CompletableFuture<Void> upload) throws InterruptedException {
+        if (upload == null) {
+            return;
+        }
+        try {
+            upload.get(60, TimeUnit.SECONDS);
+        } catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ignored) {
+            // the test fails on its own
+        }
     }
 
     private void accept(final HttpExchange exchange, final String id) throws IOException, InterruptedException {
@@ -172,7 +207,7 @@ final class FakeRelay implements Closeable {
             error(exchange, 409, "unknown connection");
             return;
         }
-        send(exchange, connection.up);
+        send(exchange, connection.up, duplex(exchange, connection.down));
     }
 
     private void refuse(final HttpExchange exchange, final String id) throws IOException {
@@ -188,6 +223,16 @@ final class FakeRelay implements Closeable {
     /** Streams one direction into a response, flushing each piece, until that direction's body ended. */
     private static void send(final HttpExchange exchange, final BlockingQueue<byte[]> direction)
             throws IOException, InterruptedException {
+        send(exchange, direction, null);
+    }
+
+    /**
+     * As above; with a duplex upload, the response is closed only once the request body has ended:
+     * the JDK's server closes the request body with the response, so unlike the real relay this one
+     * cannot end a duplex response first (the END frame inside it still arrives at once).
+     */
+    private static void send(final HttpExchange exchange, final BlockingQueue<byte[]> direction,
+                             final CompletableFuture<Void> upload) throws IOException, InterruptedException {
         exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
         exchange.sendResponseHeaders(200, 0);
         final OutputStream out = exchange.getResponseBody();
@@ -200,6 +245,7 @@ final class FakeRelay implements Closeable {
             out.write(piece);
             out.flush();
         }
+        awaitUpload(upload);
         out.close();
     }
 
@@ -216,7 +262,12 @@ final class FakeRelay implements Closeable {
             receiveSegment(exchange, direction, upstream ? "upstream" : "downstream", segment);
             return;
         }
-        final InputStream in = exchange.getRequestBody();
+        pump(exchange.getRequestBody(), direction);
+        exchange.sendResponseHeaders(204, -1);
+    }
+
+    /** Copies a request body into a direction; its end (clean or failed) ends the response it feeds. */
+    private static void pump(final InputStream in, final BlockingQueue<byte[]> direction) throws IOException {
         final byte[] buffer = new byte[16 * 1024];
         try {
             int count;
@@ -228,7 +279,6 @@ final class FakeRelay implements Closeable {
         } finally {
             direction.add(EOF);
         }
-        exchange.sendResponseHeaders(204, -1);
     }
 
     /** One segment: its bytes go on into the direction, and only then does the 204 go back. */

@@ -17,13 +17,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Every event (data available, write possible, an end attached, abort) only signals; whichever
  * thread signals first runs the pump until no signal is left, so the pump never runs twice at once
  * and needs no lock (which could deadlock against the container's own per-socket locks). The pump
- * reads only when the buffer is empty and writes only when the sink is ready: a slow reader stops
- * the relay from reading the writer, and TCP backpressure does the rest. Every exit of the loop
- * leaves a callback pending: either the sink's isReady() or the source's isReady() said false.
+ * gathers what the source has into its one buffer, writes it when the sink is ready, and reads no
+ * more until that write is done: a slow reader stops the relay from reading the writer, and TCP
+ * backpressure does the rest. The buffer starts small (interactive tunnels need no more), doubles
+ * each time bulk data fills it, and is given back when the tunnel goes quiet. Every exit of the
+ * loop leaves a callback pending: either the sink's isReady() or the source's isReady() said false.
  */
 public final class Splice implements ReadListener, WriteListener {
     static final int INITIAL_BUFFER = 8 * 1024;
-    static final int MAX_BUFFER = 256 * 1024;
+    static final int MAX_BUFFER = 1024 * 1024;
 
     /** What a splice tells its tunnel. */
     public interface Events {
@@ -61,7 +63,8 @@ public final class Splice implements ReadListener, WriteListener {
     private ServletOutputStream out;
     private byte[] buffer = new byte[INITIAL_BUFFER];
     private int pending;
-    private boolean grow;
+    private volatile boolean grown;
+    private volatile boolean trimRequested;
     private boolean unflushed;
     private boolean sinkCommitted;
     private boolean sourceEnded;
@@ -102,6 +105,17 @@ public final class Splice implements ReadListener, WriteListener {
     public void attachSink(final Exchange exchange) {
         offeredSink.set(exchange);
         signal();
+    }
+
+    /**
+     * Gives a grown buffer back when the tunnel has gone quiet, so that a tunnel that once carried
+     * bulk data does not keep a megabyte through its idle hours.
+     */
+    public void trimIfGrown() {
+        if (grown) {
+            trimRequested = true;
+            signal();
+        }
     }
 
     /** Ends this direction without a clean end: the receivers see a cut body. */
@@ -172,19 +186,43 @@ public final class Splice implements ReadListener, WriteListener {
                 }
                 out.flush();
                 sinkCommitted = true;
-            } else if (pending > 0) {
+                continue;
+            }
+            // Gather what the source has, up to a full buffer, before writing: fewer, larger cycles.
+            if (in != null && !sourceEnded && pending < buffer.length) {
+                if (in.isFinished()) {
+                    sourceEnded = true;
+                    continue;
+                }
+                if (in.isReady()) {
+                    final int n = in.read(buffer, pending, buffer.length - pending);
+                    if (n < 0) {
+                        sourceEnded = true;
+                    } else if (n > 0) {
+                        pending += n;
+                        events.spliceMoved(this);
+                    }
+                    // n == 0: a chunk header came without data; isReady() again registers for more.
+                    continue;
+                }
+            }
+            if (pending > 0) {
                 if (!out.isReady()) {
                     return;
                 }
                 out.write(buffer, 0, pending);
                 bytes.addAndGet(pending);
+                final boolean filled = pending == buffer.length;
                 pending = 0;
                 unflushed = true;
-                if (grow) {
-                    buffer = new byte[Math.min(buffer.length * 2, MAX_BUFFER)];
-                    grow = false;
+                if (filled && buffer.length < MAX_BUFFER) {
+                    // Bulk data: grow, so that each cycle moves more.
+                    buffer = new byte[buffer.length * 2];
+                    grown = true;
                 }
-            } else if (sourceEnded) {
+                continue;
+            }
+            if (sourceEnded) {
                 if (!out.isReady()) {
                     return;
                 }
@@ -194,25 +232,15 @@ public final class Splice implements ReadListener, WriteListener {
                 }
                 finish(false);
                 return;
-            } else if (in == null) {
-                flushIfReady();
-                return;
-            } else if (in.isFinished()) {
-                sourceEnded = true;
-            } else if (!in.isReady()) {
-                flushIfReady();
-                return;
-            } else {
-                final int n = in.read(buffer);
-                if (n < 0) {
-                    sourceEnded = true;
-                } else if (n > 0) {
-                    pending = n;
-                    grow = n == buffer.length && buffer.length < MAX_BUFFER;
-                    events.spliceMoved(this);
-                }
-                // n == 0: a chunk header came without data; isReady() again registers for more.
             }
+            // The source is dry (or not attached yet): push out what waits, wait for the next callback.
+            if (trimRequested) {
+                trimRequested = false;
+                buffer = new byte[INITIAL_BUFFER];
+                grown = false;
+            }
+            flushIfReady();
+            return;
         }
     }
 

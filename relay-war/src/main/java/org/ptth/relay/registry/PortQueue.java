@@ -22,9 +22,13 @@ final class PortQueue {
         return t;
     }
 
-    /** Queues a connect unless a poll is parked, which is then returned to carry the offer. */
+    /**
+     * Queues a connect unless a poll is parked, which is then returned to carry the offer. The newest
+     * poll goes first: a poll whose server proxy went away (restarted, say) stays parked, unnoticed,
+     * until its listen timeout, and it is always among the oldest.
+     */
     synchronized Exchange queueOrTake(final Tunnel tunnel, final boolean front) {
-        final Exchange poll = polls.pollFirst();
+        final Exchange poll = polls.pollLast();
         if (poll == null) {
             if (front) {
                 waiting.addFirst(tunnel);

@@ -7,12 +7,14 @@ package org.ptth.relay.registry;
 final class SourceGate {
     private boolean closed;
     private boolean inFlight;
+    private boolean used;
 
     synchronized boolean admitStream() {
         if (closed || inFlight) {
             return false;
         }
         closed = true;
+        used = true;
         return true;
     }
 
@@ -22,7 +24,13 @@ final class SourceGate {
         }
         inFlight = true;
         closed = last;
+        used = true;
         return true;
+    }
+
+    /** Whether any body, streaming or a segment, has come for this direction. */
+    synchronized boolean used() {
+        return used;
     }
 
     synchronized void segmentDone() {

@@ -98,6 +98,11 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
         return System.nanoTime() - lastMovedNanos;
     }
 
+    void trimBuffers() {
+        upstream.trimIfGrown();
+        downstream.trimIfGrown();
+    }
+
     void replaceTimer(final ScheduledFuture<?> next) {
         final ScheduledFuture<?> previous = timer;
         timer = next;
@@ -126,8 +131,8 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
     }
 
     /** The server proxy accepted: commit both streamed responses and start splicing. */
-    void open(final Principal acceptedBy, final TunnelRegistry.ExchangeStarter starter, final boolean acceptDuplex)
-            throws RelayException {
+    void open(final Principal acceptedBy, final TunnelRegistry.ExchangeStarter starter, final boolean acceptDuplex,
+              final long streamWaitNanos) throws RelayException {
         if (!state.compareAndSet(State.OFFERED, State.OPEN)) {
             throw RelayException.conflict("connection id already accepted or closed");
         }
@@ -154,6 +159,13 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
             upstreamGate.admitStream();
             upstream.attachSource(connect);
         }
+        // A proxy that heard of an abort before it sent its upstream or downstream call never sends
+        // it; without this deadline the tunnel would wait for it until the idle timeout.
+        replaceTimer(registry.after(streamWaitNanos, () -> {
+            if (!upstreamGate.used() || !downstreamGate.used()) {
+                abort((upstreamGate.used() ? "downstream" : "upstream") + " call never came");
+            }
+        }));
         AUDIT.info(() -> "tunnel " + shortId() + " opened: client " + client.name() + " from " + clientAddress()
                 + " to " + target + " served from " + serverAddress
                 + (connectDuplex || acceptDuplex ? " (duplex:" + (connectDuplex ? " client" : "")

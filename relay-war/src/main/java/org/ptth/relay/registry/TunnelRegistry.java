@@ -71,7 +71,7 @@ public final class TunnelRegistry {
         after(TimeUnit.MILLISECONDS.toNanos(millis), task);
     }
 
-    private ScheduledFuture<?> after(final long nanos, final Runnable task) {
+    ScheduledFuture<?> after(final long nanos, final Runnable task) {
         return timers.schedule(() -> {
             try {
                 task.run();
@@ -127,7 +127,8 @@ public final class TunnelRegistry {
         if (t.state() != Tunnel.State.OFFERED) {
             throw RelayException.conflict("connection id already accepted or closed");
         }
-        t.open(server, starter, duplex);
+        // Both streams come right after the accept; three accept timeouts is plenty of margin.
+        t.open(server, starter, duplex, 3 * config.get().timeouts().accept().toNanos());
     }
 
     /** Fails early, before the reason is read, when the ID cannot be refused by this server. */
@@ -305,12 +306,21 @@ public final class TunnelRegistry {
 
     // ---- maintenance
 
+    /** Quiet this long, a tunnel gives back the buffers that bulk data made it grow. */
+    private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
+
     /** Ends tunnels that moved no byte for the idle timeout (a peer gone without a word). */
     public void reapIdle() {
         final long idle = config.get().timeouts().idle().toNanos();
         for (final Tunnel t : live) {
-            if (t.state() == Tunnel.State.OPEN && t.idleNanos() > idle) {
+            if (t.state() != Tunnel.State.OPEN) {
+                continue;
+            }
+            final long quiet = t.idleNanos();
+            if (quiet > idle) {
                 t.abort("idle for more than " + config.get().timeouts().idle().toSeconds() + " s");
+            } else if (quiet > QUIET_NANOS) {
+                t.trimBuffers();
             }
         }
     }
