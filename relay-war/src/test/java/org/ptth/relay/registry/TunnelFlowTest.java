@@ -183,6 +183,18 @@ class TunnelFlowTest {
     }
 
     @Test
+    void aStreamCallThatNeverComesEndsTheTunnel() throws Exception {
+        // The server proxy heard of an abort before it posted its downstream, and so never posts it.
+        final Opened t = open("half");
+        final ChunkedUpload up = upload(CLIENT_KEY, "v1/srv/upstream/" + t.id());
+        up.write(new byte[] {7});
+        assertEquals(7, t.accept().body().read());
+        assertEquals(-1, drain(t.connect().body()));
+        assertEquals(-1, drain(t.accept().body()));
+        assertEquals(410, up.finish());
+    }
+
+    @Test
     void refusedConnectionGives502WithTheReason() throws Exception {
         final CompletableFuture<HttpResponse<String>> listen = calls.textAsync(SERVER_KEY, "v1/srv/listen/db");
         Thread.sleep(100);
