@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Every event (data available, write possible, an end attached, abort) only signals; whichever
  * thread signals first runs the pump until no signal is left, so the pump never runs twice at once
  * and needs no lock (which could deadlock against the container's own per-socket locks). The pump
- * gathers what the source has into its one buffer, writes it when the sink is ready, and reads no
- * more until that write is done: a slow reader stops the relay from reading the writer, and TCP
- * backpressure does the rest. The buffer starts small (interactive tunnels need no more), doubles
+ * gathers what the source has into its one buffer and writes it when the sink is ready; it never
+ * reads more than that one buffer ahead of the sink: a slow reader stops the relay from reading the
+ * writer, and TCP backpressure does the rest. The buffer starts small (interactive tunnels need no more), doubles
  * each time bulk data fills it, and is given back when the tunnel goes quiet. Every exit of the
  * loop leaves a callback pending: either the sink's isReady() or the source's isReady() said false.
  */
