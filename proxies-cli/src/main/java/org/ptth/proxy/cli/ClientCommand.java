@@ -111,11 +111,19 @@ final class ClientCommand extends Command {
         return value;
     }
 
+    /**
+     * Connections the kernel may hold for the accept loop. Java's default, 50, overflows when a burst
+     * of clients connects at once; Linux then answers with SYN cookies, and a cookie connection whose
+     * first small segment was dropped can be rebuilt from the next one, silently losing the first
+     * bytes the client sent. The kernel caps this at net.core.somaxconn.
+     */
+    private static final int ACCEPT_BACKLOG = 1024;
+
     private static ServerSocket bind(final HostPort listen) throws CliException {
         try {
             final ServerSocket listener = new ServerSocket();
             listener.setReuseAddress(true);
-            listener.bind(new InetSocketAddress(listen.host(), listen.port()));
+            listener.bind(new InetSocketAddress(listen.host(), listen.port()), ACCEPT_BACKLOG);
             return listener;
         } catch (final IOException | IllegalArgumentException failed) {
             throw new CliException(ExitCode.FAILURE, "cannot listen on " + listen + ": " + failed.getMessage());

@@ -12,13 +12,18 @@ import org.ptth.proxy.tunnel.OutboundEntity.Ending;
  */
 final class OutboundFrames {
 
+    /** Interactive tunnels never need more; bulk data doubles it up to the caller's maximum. */
+    private static final int FIRST_READ = 8 * 1024;
+
     private final SocketInput input;
-    private final byte[] buffer;
+    private final int maxRead;
+    private byte[] buffer;
     private String abortReason;
 
     OutboundFrames(final Tunnel tunnel, final TunnelSettings settings, final int maxRead) throws IOException {
         this.input = new SocketInput(tunnel, settings);
-        this.buffer = new byte[maxRead];
+        this.maxRead = maxRead;
+        this.buffer = new byte[Math.min(FIRST_READ, maxRead)];
     }
 
     /**
@@ -42,6 +47,9 @@ final class OutboundFrames {
                 return Ending.ABORT;
             default:
                 frames.data(buffer, 0, count);
+                if (count == buffer.length && buffer.length < maxRead) {
+                    buffer = new byte[Math.min(buffer.length * 2, maxRead)];
+                }
                 return Ending.NONE;
         }
     }

@@ -226,6 +226,16 @@ public final class Splice implements ReadListener, WriteListener {
                 if (!out.isReady()) {
                     return;
                 }
+                if (unflushed) {
+                    // The source's bytes must all have gone before its end is acted on: the sink
+                    // outlives a segment, and may outlive the direction too (a duplex exchange's
+                    // response carries one direction while its request carries the other), so
+                    // nothing else would flush it. Flush, and go on only once isReady() says the
+                    // flush has gone; else onWritePossible comes back here.
+                    out.flush();
+                    unflushed = false;
+                    continue;
+                }
                 if (!sourceIsLast) {
                     endSegment();
                     continue;
@@ -244,20 +254,21 @@ public final class Splice implements ReadListener, WriteListener {
         }
     }
 
-    /** Small writes wait in the response buffer: push them out when the source runs dry. */
+    /**
+     * Small writes wait in the response buffer: push them out when the source runs dry. A
+     * non-blocking flush that cannot hand everything to the socket keeps the rest and registers
+     * for nothing: only isReady() does, so ask it once more, and onWritePossible drains the rest.
+     */
     private void flushIfReady() throws IOException {
         if (unflushed && out.isReady()) {
             out.flush();
             unflushed = false;
+            out.isReady();
         }
     }
 
     /** A segment's bytes are all written on: let its request go (204) and wait for the next one. */
-    private void endSegment() throws IOException {
-        if (unflushed) {
-            out.flush();
-            unflushed = false;
-        }
+    private void endSegment() {
         final Exchange segment = source;
         source = null;
         in = null;

@@ -103,6 +103,77 @@ class TunnelFlowTest {
         assertEquals(-1, t.connect().body().read());
     }
 
+    /**
+     * A duplex accept's response carries the upstream while its request body carries the
+     * downstream, so the end of the upstream does not end that response. The last bytes of the
+     * upstream, which came with its end and wait in the response buffer, must still go out at once:
+     * the server proxy needs them (the rest of a frame, the END frame) to go on, long before the
+     * downstream ends.
+     */
+    @Test
+    void duplexAcceptGetsTheLastUpstreamBytesWhileItsOwnBodyGoesOn() throws Exception {
+        final CompletableFuture<HttpResponse<String>> listen = calls.textAsync(SERVER_KEY, "v1/srv/listen/dupa");
+        Thread.sleep(100);
+        final CompletableFuture<HttpResponse<InputStream>> connect = calls.download(CLIENT_KEY, "v1/srv/connect/dupa");
+        final String id = listen.get(20, TimeUnit.SECONDS).body().strip();
+        try (ChunkedUpload accept = new ChunkedUpload(relay.port(), "/relay/v1/srv/accept/" + id, SERVER_KEY,
+                DUPLEX_HEADER)) {
+            final RawResponse serverReads = RawResponse.head(accept.response());
+            assertEquals(200, serverReads.status());
+            assertEquals("1", serverReads.header("Ptth-Duplex"));
+            final HttpResponse<InputStream> connected = connect.get(20, TimeUnit.SECONDS);
+            assertEquals(200, connected.statusCode());
+
+            final ChunkedUpload up = upload(CLIENT_KEY, "v1/srv/upstream/" + id);
+            final byte[] bulk = random(300_000, 6);
+            writeInPieces(up, bulk);
+            assertArrayEquals(bulk, serverReads.readBody(bulk.length, 10));
+            // A few bytes and the end of the body, in one packet: read together, after the pump's last flush.
+            final String last = "the rest of a frame, then an END frame";
+            up.writeRaw(Integer.toHexString(last.length()) + "\r\n" + last + "\r\n0\r\n\r\n");
+            assertEquals(204, up.status());
+            assertEquals(last, new String(serverReads.readBody(last.length(), 10), StandardCharsets.US_ASCII));
+
+            // The downstream, on the accept's own body, still flows, and ends the tunnel.
+            final byte[] reply = "reply after the upstream ended".getBytes(StandardCharsets.US_ASCII);
+            accept.write(reply);
+            assertArrayEquals(reply, connected.body().readNBytes(reply.length));
+            accept.writeRaw("0\r\n\r\n");
+            assertTrue(serverReads.ended(10), "the accept response ends once both directions have");
+            assertEquals(-1, connected.body().read());
+        }
+    }
+
+    /** The mirror image: a duplex connect's response carries the downstream, which ends first. */
+    @Test
+    void duplexConnectGetsTheLastDownstreamBytesWhileItsOwnBodyGoesOn() throws Exception {
+        final CompletableFuture<HttpResponse<String>> listen = calls.textAsync(SERVER_KEY, "v1/srv/listen/dupc");
+        Thread.sleep(100);
+        try (ChunkedUpload connect = new ChunkedUpload(relay.port(), "/relay/v1/srv/connect/dupc", CLIENT_KEY,
+                DUPLEX_HEADER)) {
+            final String id = listen.get(20, TimeUnit.SECONDS).body().strip();
+            final HttpResponse<InputStream> accept = calls.download(SERVER_KEY, "v1/srv/accept/" + id)
+                    .get(20, TimeUnit.SECONDS);
+            assertEquals(200, accept.statusCode());
+            final RawResponse clientReads = RawResponse.head(connect.response());
+            assertEquals(200, clientReads.status());
+            assertEquals("1", clientReads.header("Ptth-Duplex"));
+
+            final ChunkedUpload down = upload(SERVER_KEY, "v1/srv/downstream/" + id);
+            final String last = "the last words of the server";
+            down.writeRaw(Integer.toHexString(last.length()) + "\r\n" + last + "\r\n0\r\n\r\n");
+            assertEquals(204, down.status());
+            assertEquals(last, new String(clientReads.readBody(last.length(), 10), StandardCharsets.US_ASCII));
+
+            final byte[] request = "more from the client".getBytes(StandardCharsets.US_ASCII);
+            connect.write(request);
+            assertArrayEquals(request, accept.body().readNBytes(request.length));
+            connect.writeRaw("0\r\n\r\n");
+            assertTrue(clientReads.ended(10), "the connect response ends once both directions have");
+            assertEquals(-1, accept.body().read());
+        }
+    }
+
     @Test
     void idIsTakenOncePerEndpointAndOnlyByItsOwners() throws Exception {
         final Opened t = open("once");
@@ -246,6 +317,102 @@ class TunnelFlowTest {
         final HttpResponse<String> get = java.net.http.HttpClient.newHttpClient().send(
                 calls.post(SERVER_KEY, "v1/srv/listen/ssh").GET().build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(405, get.statusCode());
+    }
+
+    private static final String DUPLEX_HEADER = "Ptth-Duplex: 1\r\n";
+
+    /** A response read off a raw socket: its head, then its chunked body, a bounded wait at a time. */
+    private static final class RawResponse {
+        private final InputStream in;
+        private final int status;
+        private final java.util.Map<String, String> headers;
+        private final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        private boolean ended;
+
+        private RawResponse(final InputStream in, final int status, final java.util.Map<String, String> headers) {
+            this.in = in;
+            this.status = status;
+            this.headers = headers;
+        }
+
+        static RawResponse head(final InputStream in) throws java.io.IOException {
+            final String statusLine = line(in);
+            final java.util.Map<String, String> headers = new java.util.HashMap<>();
+            for (String header = line(in); !header.isEmpty(); header = line(in)) {
+                final int colon = header.indexOf(':');
+                headers.put(header.substring(0, colon).strip().toLowerCase(java.util.Locale.ROOT),
+                        header.substring(colon + 1).strip());
+            }
+            assertEquals("chunked", headers.get("transfer-encoding"), statusLine);
+            return new RawResponse(in, Integer.parseInt(statusLine.split(" ")[1]), headers);
+        }
+
+        int status() {
+            return status;
+        }
+
+        String header(final String name) {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
+
+        /** The next {@code count} bytes of the body, or a failure after {@code seconds} without them. */
+        byte[] readBody(final int count, final int seconds) throws Exception {
+            final byte[] taken = CompletableFuture.supplyAsync(() -> {
+                try {
+                    while (body.size() < count && !ended) {
+                        chunk();
+                    }
+                    final byte[] all = body.toByteArray();
+                    body.reset();
+                    body.write(all, Math.min(count, all.length), all.length - Math.min(count, all.length));
+                    return Arrays.copyOf(all, Math.min(count, all.length));
+                } catch (final java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(seconds, TimeUnit.SECONDS);
+            assertEquals(count, taken.length, "the body ended early");
+            return taken;
+        }
+
+        /** Whether the body ends, with nothing more in it, within {@code seconds}. */
+        boolean ended(final int seconds) throws Exception {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    while (!ended && body.size() == 0) {
+                        chunk();
+                    }
+                    return ended && body.size() == 0;
+                } catch (final java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(seconds, TimeUnit.SECONDS);
+        }
+
+        private void chunk() throws java.io.IOException {
+            final String size = line(in);
+            final int length = Integer.parseInt(size.split(";")[0].strip(), 16);
+            if (length == 0) {
+                while (!line(in).isEmpty()) {
+                    // trailers: none expected
+                }
+                ended = true;
+                return;
+            }
+            body.write(in.readNBytes(length));
+            assertEquals("", line(in), "chunk not followed by CRLF");
+        }
+
+        private static String line(final InputStream in) throws java.io.IOException {
+            final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            int c;
+            while ((c = in.read()) >= 0 && c != '\n') {
+                line.write(c);
+            }
+            if (c < 0) {
+                throw new java.io.EOFException("connection closed mid-response");
+            }
+            return line.toString(StandardCharsets.US_ASCII).replace("\r", "");
+        }
     }
 
     private static ChunkedUpload upload(final String key, final String path) throws java.io.IOException {

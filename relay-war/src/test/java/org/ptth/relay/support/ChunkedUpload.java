@@ -16,13 +16,19 @@ public final class ChunkedUpload implements AutoCloseable {
     private final OutputStream out;
 
     public ChunkedUpload(final int port, final String path, final String key) throws IOException {
+        this(port, path, key, "");
+    }
+
+    /** With more header lines, each ending in CRLF (e.g. {@code "Ptth-Duplex: 1\r\n"}). */
+    public ChunkedUpload(final int port, final String path, final String key, final String moreHeaders)
+            throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setTcpNoDelay(true);
         socket.setSoTimeout(60_000);
         out = socket.getOutputStream();
         final String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + (key == null ? "" : "Authorization: Bearer " + key + "\r\n")
-                + "Transfer-Encoding: chunked\r\n\r\n";
+                + moreHeaders + "Transfer-Encoding: chunked\r\n\r\n";
         out.write(head.getBytes(StandardCharsets.US_ASCII));
         out.flush();
     }
@@ -66,6 +72,11 @@ public final class ChunkedUpload implements AutoCloseable {
             throw new IOException("no HTTP status line: '" + line + "'");
         }
         return Integer.parseInt(parts[1]);
+    }
+
+    /** The raw response, head and body, for a call whose response streams while its body is still going up. */
+    public InputStream response() throws IOException {
+        return socket.getInputStream();
     }
 
     /** Drops the connection with a reset, as a killed process would. */
