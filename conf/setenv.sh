@@ -7,8 +7,8 @@
 # restart needed for new keys or permissions.
 CATALINA_OPTS="$CATALINA_OPTS -Dptth.relay.config=/etc/ptth/ptth-relay.properties"
 
-# Optional: heap for many long-lived connections. With socket.appReadBufSize/appWriteBufSize at
-# 65536 (conf/tomcat-connector.xml), each open connection may hold up to 128 KiB of buffers.
+# Optional: heap for many tunnels. scripts/bench measured about 410 KiB of relay heap per open
+# four-stream tunnel (Tomcat's per-connection buffers included), so 1 GiB holds about 2,000.
 #CATALINA_OPTS="$CATALINA_OPTS -Xmx2g"
 
 # CATALINA_OPTS (not JAVA_OPTS) so that only the running Tomcat gets these options, not the

@@ -327,8 +327,6 @@ public final class Main {
             settings.put("connectionTimeout", "20000");
             settings.put("maxConnections", "10000");
             settings.put("maxThreads", "200");
-            settings.put("socket.appReadBufSize", "65536");
-            settings.put("socket.appWriteBufSize", "65536");
             for (final Map.Entry<String, String> setting : settings.entrySet()) {
                 final Object known = call(connector, "setProperty", types(String.class, String.class),
                         setting.getKey(), setting.getValue());
