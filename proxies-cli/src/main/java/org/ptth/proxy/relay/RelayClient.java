@@ -92,7 +92,7 @@ public final class RelayClient implements Closeable {
                         .setConnectionRequestTimeout(POOL_LEASE_TIMEOUT)
                         .setRedirectsEnabled(false)
                         .build())
-                .disableAutomaticRetries()
+                .setRetryStrategy(new StaleConnectionRetry())
                 .disableRedirectHandling()
                 // a compressing hop would hold bytes back to fill its blocks
                 .disableContentCompression()
