@@ -147,8 +147,8 @@ final class BenchReport {
         t.append(String.format(Locale.ROOT, "%nptth bench (%s), %s, %s CPUs, load average at start %s, at end %s%n",
                 Boolean.parseBoolean(conf.getProperty("quick")) ? "--quick" : "full", started,
                 Runtime.getRuntime().availableProcessors(), loadAtStart, loadAverage()));
-        t.append(String.format(Locale.ROOT, "single hop: %s; throughput: %s%n%n", hopKind(),
-                conf.getProperty("throughput.tool")));
+        t.append(String.format(Locale.ROOT, "tunnel transport: %s; single hop: %s; throughput: %s%n%n",
+                conf.getProperty("proxy.transport", "four-stream"), hopKind(), conf.getProperty("throughput.tool")));
         final String format = "%-44s %10s %10s %10s %8s %8s  %-20s %s%n";
         t.append(String.format(Locale.ROOT, format, "figure", "direct", "1 hop", "tunnel", "/direct", "/hop",
                 "target", "result"));
@@ -202,6 +202,7 @@ final class BenchReport {
         json(j, "throughput_tool", quote(conf.getProperty("throughput.tool", "?")));
         json(j, "relay_setup", quote(conf.getProperty("relay.jvm", "")));
         json(j, "proxy_setup", quote(conf.getProperty("proxy.jvm", "")));
+        json(j, "transport", quote(conf.getProperty("proxy.transport", "four-stream")));
         j.append(details);
         j.append("  \"figures\": [\n");
         for (int i = 0; i < figures.size(); i++) {

@@ -222,6 +222,12 @@ public final class BenchRun {
                     "server-proxy", serverPid).entrySet()) {
                 Files.writeString(out.resolve(e.getKey() + "-histogram-" + tunnels + "-tunnels.txt"),
                         BenchProbes.histogram(e.getValue(), 40));
+                if (Boolean.parseBoolean(conf.getProperty("profile"))) {
+                    // the whole heap, to see which arrays a tunnel keeps (the histogram only counts classes)
+                    final Path dump = out.resolve(e.getKey() + "-" + tunnels + "-tunnels.hprof");
+                    Files.deleteIfExists(dump);
+                    BenchProbes.jcmd(e.getValue(), "GC.heap_dump", dump.toString());
+                }
             }
             forAll(pool, tunnels, "exchanging 16 KiB on each (round 2)", errors, firstErrors, i -> () -> {
                 if (sockets[i] != null) {

@@ -60,8 +60,7 @@ final class ClientTunnelOpener {
             if (settings.transport() == Transport.DUPLEX) {
                 final DuplexCall duplex = relay.duplex(server, "connect", port, pool, settings.peerTimeout());
                 connect = duplex;
-                duplex.start();
-                response = duplex.awaitResponse(settings.peerTimeout());
+                response = duplex.execute();
             } else {
                 final RelayCall call = relay.post(server, "connect", port, null, Timeout.of(settings.peerTimeout()));
                 connect = call;

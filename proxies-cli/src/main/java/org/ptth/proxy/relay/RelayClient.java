@@ -12,27 +12,25 @@ import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
-import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
-import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
-import org.apache.hc.core5.http.Method;
+import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
-import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
 
 /**
  * The terminators' HTTP client for the relay endpoints. Every tunnel holds two connections for its
- * whole life (one, in duplex mode, on a second, asynchronous client), so the pools are sized for
+ * whole life (one in duplex mode), so the pool is sized for
  * thousands; nothing is retried or redirected behind the caller's back, because a replayed tunnel
  * call would be a different tunnel.
  */
@@ -40,6 +38,11 @@ public final class RelayClient implements Closeable {
 
     /** Two connections per tunnel: room for about 2000 tunnels at once. */
     static final int MAX_CONNECTIONS = 4096;
+    /**
+     * Each connection's input, output and line buffers (HttpClient's default is 32 KiB each, 192 KiB
+     * per four-stream tunnel). Bulk reads and writes larger than this bypass the buffers anyway.
+     */
+    static final int BUFFER_BYTES = 8 * 1024;
     private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(10);
     private static final Timeout POOL_LEASE_TIMEOUT = Timeout.ofSeconds(10);
     private static final Timeout PROBE_TIMEOUT = Timeout.ofSeconds(30);
@@ -48,12 +51,7 @@ public final class RelayClient implements Closeable {
 
     private final RelayAddress address;
     private final String authorization;
-    private final SSLContext tls;
-    private final HttpProxySetting proxy;
     private final CloseableHttpClient http;
-    /** For duplex exchanges; made on first use, as four-stream mode never needs it. */
-    private CloseableHttpAsyncClient duplexHttp;
-    private boolean closed;
 
     /** Direct, trusting the system's certificates. */
     public RelayClient(final RelayAddress address, final String key) {
@@ -69,8 +67,6 @@ public final class RelayClient implements Closeable {
                        final HttpProxySetting proxy) {
         this.address = address;
         this.authorization = "Bearer " + key;
-        this.tls = tls;
-        this.proxy = proxy;
         final TlsSocketStrategy tlsStrategy = tls == null
                 ? DefaultClientTlsStrategy.createSystemDefault()
                 : ClientTlsStrategyBuilder.create().setSslContext(tls).buildClassic();
@@ -84,6 +80,9 @@ public final class RelayClient implements Closeable {
                                 .setTcpNoDelay(true)
                                 .setSoKeepAlive(true)
                                 .build())
+                        .setConnectionFactory(ManagedHttpClientConnectionFactory.builder()
+                                .http1Config(Http1Config.custom().setBufferSize(BUFFER_BYTES).build())
+                                .build())
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(CONNECT_TIMEOUT)
                                 .build())
@@ -92,6 +91,7 @@ public final class RelayClient implements Closeable {
                         .setConnectionRequestTimeout(POOL_LEASE_TIMEOUT)
                         .setRedirectsEnabled(false)
                         .build())
+                .setRequestExecutor(new DuplexRequestExecutor())
                 .setRetryStrategy(new StaleConnectionRetry())
                 .disableRedirectHandling()
                 // a compressing hop would hold bytes back to fill its blocks
@@ -114,37 +114,17 @@ public final class RelayClient implements Closeable {
     }
 
     /**
-     * A duplex POST to {@code v1/{server}/{verb}/{arg}} with {@code Ptth-Duplex: 1}, not yet started.
+     * A duplex POST to {@code v1/{server}/{verb}/{arg}} with {@code Ptth-Duplex: 1}, not yet sent.
      *
      * @param writers     runs the writer of the request body (a tunnel thread)
-     * @param readTimeout the longest silence on the response body before a read fails: the peer-gone clock
+     * @param readTimeout the longest silence while waiting for and reading the response: the peer-gone clock
      */
     public DuplexCall duplex(final String server, final String verb, final String arg, final Executor writers,
-                             final Duration readTimeout) throws IOException {
-        final BasicHttpRequest request = new BasicHttpRequest(Method.POST,
-                address.endpoint(server, verb, arg));
-        request.setHeader(HttpHeaders.AUTHORIZATION, authorization);
-        request.setHeader(DuplexCall.HEADER, "1");
-        final HttpClientContext context = HttpClientContext.create();
-        context.setRequestConfig(RequestConfig.custom()
-                .setConnectionRequestTimeout(POOL_LEASE_TIMEOUT)
-                .setRedirectsEnabled(false)
-                .setExpectContinueEnabled(false)
-                // the bodies have their own clocks: heartbeats out, the peer timeout in
-                .setResponseTimeout(Timeout.DISABLED)
-                .build());
-        return new DuplexCall(duplexHttp(), request, context, describe(verb, arg), writers, readTimeout);
-    }
-
-    private synchronized CloseableHttpAsyncClient duplexHttp() throws IOException {
-        if (closed) {
-            throw new IOException("the relay client is closed");
-        }
-        if (duplexHttp == null) {
-            duplexHttp = DuplexHttp.create(tls, proxy, MAX_CONNECTIONS / 2, CONNECT_TIMEOUT);
-            duplexHttp.start();
-        }
-        return duplexHttp;
+                             final Duration readTimeout) {
+        final DuplexBody body = new DuplexBody(writers);
+        final HttpPost post = request(server, verb, arg, body, Timeout.of(readTimeout));
+        post.setHeader(DuplexCall.HEADER, "1");
+        return new DuplexCall(new RelayCall(http, post, describe(verb, arg)), body);
     }
 
     /**
@@ -208,13 +188,5 @@ public final class RelayClient implements Closeable {
     @Override
     public void close() {
         http.close(CloseMode.IMMEDIATE);
-        final CloseableHttpAsyncClient duplex;
-        synchronized (this) {
-            closed = true;
-            duplex = duplexHttp;
-        }
-        if (duplex != null) {
-            duplex.close(CloseMode.IMMEDIATE);
-        }
     }
 }

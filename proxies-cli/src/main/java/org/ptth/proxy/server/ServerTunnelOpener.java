@@ -69,8 +69,7 @@ final class ServerTunnelOpener {
             if (settings.transport() == Transport.DUPLEX) {
                 final DuplexCall duplex = relay.duplex(server, "accept", id, pool, settings.peerTimeout());
                 accept = duplex;
-                duplex.start();
-                response = duplex.awaitResponse(settings.peerTimeout());
+                response = duplex.execute();
             } else {
                 final RelayCall call = relay.post(server, "accept", id, null, Timeout.of(settings.peerTimeout()));
                 accept = call;
