@@ -54,11 +54,14 @@ final class ClientTunnelOpener {
             return;
         }
         // the connect response is the downstream: it stays silent only as long as the peer may
+        final String label = server + "/" + port + " from " + from;
+        final Tunnel tunnel = new Tunnel(null, label, connection, Tunnel.Side.CLIENT);
         final Exchange connect;
         final StreamedResponse response;
         try {
             if (settings.transport() == Transport.DUPLEX) {
-                final DuplexCall duplex = relay.duplex(server, "connect", port, pool, settings.peerTimeout());
+                final DuplexCall duplex = TunnelPumps.duplexCall(tunnel, relay, server, "connect", port, "upstream",
+                        settings, pool);
                 connect = duplex;
                 response = duplex.execute();
             } else {
@@ -69,11 +72,13 @@ final class ClientTunnelOpener {
         } catch (final IOException | RuntimeException unreachable) {
             LOG.warning(() -> "connection from " + from + " to " + server + "/" + port
                     + " failed: relay " + relay.address() + " unreachable: " + RelayProblem.describe(unreachable));
+            tunnel.discard();
             TcpOptions.closeQuietly(connection);
             return;
         }
         if (response.status() != 200) {
             final String error = response.errorLine();
+            tunnel.discard();
             response.close();
             LOG.warning(() -> "connection from " + from + " to " + server + "/" + port + " refused: " + error);
             TcpOptions.closeQuietly(connection);
@@ -83,15 +88,16 @@ final class ClientTunnelOpener {
         if (!ProtocolNames.isConnectionId(id)) {
             final String what = response.isRelayAnswer() ? "the relay sent no valid Ptth-Connection-Id header"
                     : "the relay URL answered " + response.errorLine();
+            tunnel.discard();
             response.close();
             LOG.warning(() -> "connection from " + from + " to " + server + "/" + port + " failed: " + what);
             TcpOptions.closeQuietly(connection);
             return;
         }
-        final Tunnel tunnel = new Tunnel(id, server + "/" + port + " from " + from, connection, Tunnel.Side.CLIENT);
+        tunnel.identify(id);
         live.add(tunnel);
         if (connect instanceof DuplexCall) {
-            TunnelPumps.runDuplex(tunnel, relay, server, (DuplexCall) connect, response, "upstream", settings, pool);
+            TunnelPumps.runDuplex(tunnel, (DuplexCall) connect, response, settings);
         } else {
             TunnelPumps.run(tunnel, relay, server, connect, response, "upstream", settings, pool);
         }

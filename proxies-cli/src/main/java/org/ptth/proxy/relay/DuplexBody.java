@@ -14,38 +14,34 @@ import org.apache.hc.core5.http.io.entity.AbstractHttpEntity;
 import org.apache.hc.core5.io.CloseMode;
 
 /**
- * The request body of a duplex exchange. {@link DuplexRequestExecutor} sends the request head,
- * reads the response head, and then hands the connection to this body, which writes itself on a
- * tunnel thread while the caller reads the response on its own: the two halves of one socket.
- *
- * <p>No byte of the body goes out before the caller has seen the answer and decided what the body
- * holds ({@link #decide}): the frames when the relay confirmed duplex, nothing when it did not.
+ * The request body of a duplex exchange. {@link DuplexRequestExecutor} sends the request head and
+ * hands the connection to this body, which writes itself on a tunnel thread while the caller
+ * waits for and then reads the response: the two halves of one socket. The body starts at once,
+ * so the first bytes of the tunnel travel with the request rather than one round trip later.
  */
 final class DuplexBody extends AbstractHttpEntity {
 
     private final Executor writers;
-    private final CompletableFuture<DuplexCall.BodyWriter> decision = new CompletableFuture<>();
+    private final DuplexCall.BodyWriter writer;
     private final CompletableFuture<Void> sent = new CompletableFuture<>();
     private volatile HttpClientConnection connection;
-    private volatile DuplexCall.BodyWriter writer;
+    private volatile boolean started;
+    private volatile boolean abandoned;
 
-    DuplexBody(final Executor writers) {
+    DuplexBody(final Executor writers, final DuplexCall.BodyWriter writer) {
         super(ContentType.APPLICATION_OCTET_STREAM, null, true);
         this.writers = writers;
+        this.writer = writer;
     }
 
-    /** What the body holds; the writer starts once the exchange has reached its response. */
-    void decide(final DuplexCall.BodyWriter chosen) {
-        decision.complete(chosen);
-    }
-
-    /** The body will never be written: its exchange is being cut. */
+    /** The exchange is being cut: the connection is shut, which ends the writer if it runs. */
     void abandon() {
-        decision.completeExceptionally(new IOException("the exchange was cut"));
+        abandoned = true;
         final HttpClientConnection open = connection;
         if (open != null) {
             open.close(CloseMode.IMMEDIATE);
         }
+        sent.completeExceptionally(new IOException("the exchange was cut"));
     }
 
     /** Completes once the whole body, its last chunk included, has gone to the connection. */
@@ -53,22 +49,18 @@ final class DuplexBody extends AbstractHttpEntity {
         return sent;
     }
 
-    /** Called by the executor once the response head is in: sends the body when the caller has decided. */
-    void startSending(final HttpClientConnection open, final ClassicHttpRequest request) {
+    /** Called by the executor once the request head has gone: the body goes on on a tunnel thread. */
+    void startSending(final HttpClientConnection open, final ClassicHttpRequest request) throws IOException {
         connection = open;
-        decision.whenComplete((chosen, cut) -> {
-            if (cut != null) {
-                sent.completeExceptionally(cut);
-                return;
-            }
-            writer = chosen;
-            try {
-                writers.execute(() -> send(open, request));
-            } catch (final RuntimeException rejected) {
-                open.close(CloseMode.IMMEDIATE);
-                sent.completeExceptionally(new IOException("no thread for the request body: " + rejected.getMessage()));
-            }
-        });
+        started = true;
+        if (abandoned) {
+            throw new IOException("the exchange was cut");
+        }
+        try {
+            writers.execute(() -> send(open, request));
+        } catch (final RuntimeException rejected) {
+            throw new IOException("no thread for the request body: " + rejected.getMessage(), rejected);
+        }
     }
 
     private void send(final HttpClientConnection open, final ClassicHttpRequest request) {
@@ -124,10 +116,10 @@ final class DuplexBody extends AbstractHttpEntity {
         return -1;
     }
 
-    /** Until its writer starts, no byte of it has gone: an exchange that got no answer can be sent again. */
+    /** Until its writer starts, no byte of it has gone: a head that met a stale connection can be sent again. */
     @Override
     public boolean isRepeatable() {
-        return writer == null;
+        return !started;
     }
 
     @Override

@@ -9,10 +9,8 @@ import java.io.OutputStream;
  * {@code Ptth-Duplex: 1} whose request body carries the outgoing direction while its response body
  * carries the incoming one, both at once on one HTTP/1.1 connection.
  *
- * <p>{@link #execute()} sends the request head and returns the response once its head is in, the
- * body still open and empty. Then the caller decides what the body holds: the frames
- * ({@link #send}) when the relay confirmed duplex, or nothing ({@link #endBody}) when it did not;
- * no byte of the body goes out before.
+ * <p>{@link #execute()} sends the request head, starts the body's writer on a tunnel thread and
+ * returns the response once its head is in. A relay that refuses the call never reads the body.
  */
 public final class DuplexCall implements Exchange {
 
@@ -46,16 +44,6 @@ public final class DuplexCall implements Exchange {
     /** Whether the relay's answer confirmed duplex mode: {@code Ptth-Duplex: 1} on the 200. */
     public static boolean confirmed(final StreamedResponse answer) {
         return answer.status() == 200 && "1".equals(answer.header(HEADER));
-    }
-
-    /** The body carries the outgoing direction from now on, written by {@code writer} on a tunnel thread. */
-    public void send(final BodyWriter writer) {
-        body.decide(writer);
-    }
-
-    /** The body ends empty: the relay did not confirm duplex. */
-    public void endBody() {
-        body.decide(OutputStream::close);
     }
 
     @Override

@@ -22,9 +22,9 @@ import org.apache.hc.core5.io.CloseMode;
 
 /**
  * HttpClient's classic executor sends a whole request body before it reads the response. For a
- * request whose body is a {@link DuplexBody} this one sends the head, reads the response head,
- * and leaves the body to a tunnel thread: HTTP/1.1 full duplex on one blocking connection, with
- * no thread hand-off on either direction's way. Every other request runs as usual.
+ * request whose body is a {@link DuplexBody} this one sends the head, leaves the body to a tunnel
+ * thread and reads the response on the calling thread: HTTP/1.1 full duplex on one blocking
+ * connection, with no thread hand-off on either direction's way. Every other request runs as usual.
  */
 final class DuplexRequestExecutor extends HttpRequestExecutor {
 
@@ -42,6 +42,7 @@ final class DuplexRequestExecutor extends HttpRequestExecutor {
             context.setEndpointDetails(connection.getEndpointDetails());
             connection.sendRequestHeader(request);
             connection.flush();
+            body.startSending(connection, request);
             ClassicHttpResponse response;
             do {
                 response = connection.receiveResponseHeader();
@@ -61,7 +62,6 @@ final class DuplexRequestExecutor extends HttpRequestExecutor {
                     });
                 }
             }
-            body.startSending(connection, request);
             return response;
         } catch (final HttpException | SSLException broken) {
             connection.close(CloseMode.GRACEFUL);

@@ -118,10 +118,11 @@ public final class RelayClient implements Closeable {
      *
      * @param writers     runs the writer of the request body (a tunnel thread)
      * @param readTimeout the longest silence while waiting for and reading the response: the peer-gone clock
+     * @param writer      writes the request body, from the moment the head has gone
      */
     public DuplexCall duplex(final String server, final String verb, final String arg, final Executor writers,
-                             final Duration readTimeout) {
-        final DuplexBody body = new DuplexBody(writers);
+                             final Duration readTimeout, final DuplexCall.BodyWriter writer) {
+        final DuplexBody body = new DuplexBody(writers, writer);
         final HttpPost post = request(server, verb, arg, body, Timeout.of(readTimeout));
         post.setHeader(DuplexCall.HEADER, "1");
         return new DuplexCall(new RelayCall(http, post, describe(verb, arg)), body);

@@ -63,11 +63,14 @@ final class ServerTunnelOpener {
             refuse(id, reason);
             return;
         }
+        final Tunnel tunnel = new Tunnel(id, server + "/" + exposure.name() + " to " + exposure.target(),
+                target, Tunnel.Side.SERVER);
         final Exchange accept;
         final StreamedResponse response;
         try {
             if (settings.transport() == Transport.DUPLEX) {
-                final DuplexCall duplex = relay.duplex(server, "accept", id, pool, settings.peerTimeout());
+                final DuplexCall duplex = TunnelPumps.duplexCall(tunnel, relay, server, "accept", id, "downstream",
+                        settings, pool);
                 accept = duplex;
                 response = duplex.execute();
             } else {
@@ -78,21 +81,21 @@ final class ServerTunnelOpener {
         } catch (final IOException | RuntimeException failed) {
             LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept failed: "
                     + RelayProblem.describe(failed));
+            tunnel.discard();
             TcpOptions.closeQuietly(target);
             return;
         }
         if (response.status() != 200) {
             final String error = response.errorLine();
+            tunnel.discard();
             response.close();
             LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept rejected: " + error);
             TcpOptions.closeQuietly(target);
             return;
         }
-        final Tunnel tunnel = new Tunnel(id, server + "/" + exposure.name() + " to " + exposure.target(),
-                target, Tunnel.Side.SERVER);
         live.add(tunnel);
         if (accept instanceof DuplexCall) {
-            TunnelPumps.runDuplex(tunnel, relay, server, (DuplexCall) accept, response, "downstream", settings, pool);
+            TunnelPumps.runDuplex(tunnel, (DuplexCall) accept, response, settings);
         } else {
             TunnelPumps.run(tunnel, relay, server, accept, response, "downstream", settings, pool);
         }

@@ -19,7 +19,7 @@ final class DuplexSender implements DuplexCall.BodyWriter {
 
     DuplexSender(final Tunnel tunnel, final TunnelSettings settings, final String description) {
         this.tunnel = tunnel;
-        this.frames = new OutboundEntity(tunnel, settings);
+        this.frames = new OutboundEntity(tunnel, settings, false);
         this.description = description;
     }
 
@@ -27,7 +27,7 @@ final class DuplexSender implements DuplexCall.BodyWriter {
     public void writeTo(final OutputStream body) {
         try {
             frames.writeTo(body);
-            body.close(); // returns once the end of the body has gone to the connection
+            body.close(); // the last chunk
         } catch (final IOException | RuntimeException failed) {
             if (!tunnel.isOver()) {
                 tunnel.abort(description + " body failed: " + RelayProblem.describe(failed));

@@ -25,13 +25,24 @@ public final class OutboundEntity extends AbstractHttpEntity {
 
     private final Tunnel tunnel;
     private final TunnelSettings settings;
+    private final boolean flushPreamble;
     private volatile Ending ending = Ending.NONE;
     private volatile String abortReason;
 
     public OutboundEntity(final Tunnel tunnel, final TunnelSettings settings) {
+        this(tunnel, settings, true);
+    }
+
+    /**
+     * @param flushPreamble whether the preamble leaves at once: a streamed upstream or downstream
+     *                      must reach the relay before its first byte (the relay binds it to the
+     *                      tunnel); a duplex body's request head has done that already
+     */
+    OutboundEntity(final Tunnel tunnel, final TunnelSettings settings, final boolean flushPreamble) {
         super(ContentType.APPLICATION_OCTET_STREAM, null, true);
         this.tunnel = tunnel;
         this.settings = settings;
+        this.flushPreamble = flushPreamble;
     }
 
     @Override
@@ -39,7 +50,9 @@ public final class OutboundEntity extends AbstractHttpEntity {
         final OutboundFrames source = new OutboundFrames(tunnel, settings, READ_BUFFER);
         final FrameWriter frames = new FrameWriter(out);
         frames.preamble();
-        frames.flush();
+        if (flushPreamble) {
+            frames.flush();
+        }
         Ending now = Ending.NONE;
         while (now == Ending.NONE) {
             now = source.next(frames);

@@ -22,7 +22,8 @@ public final class Tunnel {
 
     private static final Logger LOG = Logger.getLogger(Tunnel.class.getName());
 
-    private final String id;
+    /** Null until the relay has named the tunnel (a client's duplex connect starts sending before). */
+    private volatile String id;
     private final String label;
     private final Socket socket;
     private final Side side;
@@ -54,6 +55,11 @@ public final class Tunnel {
         return id;
     }
 
+    /** The connection ID the relay gave in its answer to connect. */
+    public void identify(final String relayId) {
+        this.id = relayId;
+    }
+
     public Socket socket() {
         return socket;
     }
@@ -68,6 +74,22 @@ public final class Tunnel {
         this.inboundCall = inbound;
         this.outboundCall = outbound;
         LOG.info(() -> "tunnel " + shortId() + " opened " + label);
+        if (isOver()) {
+            // an early failure of a duplex body may have come before there was anything to cancel
+            inbound.cancel();
+            outbound.cancel();
+        }
+    }
+
+    /**
+     * The tunnel never opened (the relay refused or failed it): it ends without a summary line,
+     * which the opener logs in its own words, and whatever still runs for it stops quietly.
+     */
+    public void discard() {
+        synchronized (this) {
+            over = true;
+        }
+        outcome.complete(new TunnelOutcome(true, "never opened", 0, 0, 0));
     }
 
     /** The exchange now carrying the outgoing direction; with segments, a new one per segment. */
@@ -172,7 +194,8 @@ public final class Tunnel {
     }
 
     private String shortId() {
-        return ProtocolNames.shortId(id);
+        final String known = id;
+        return known == null ? "(unnamed)" : ProtocolNames.shortId(known);
     }
 
     private static void cancel(final Exchange call) {

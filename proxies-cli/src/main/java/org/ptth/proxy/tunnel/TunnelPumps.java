@@ -47,24 +47,31 @@ public final class TunnelPumps {
     }
 
     /**
-     * Runs a tunnel opened with a duplex exchange. When the relay confirmed duplex, the exchange's
-     * request body carries the outgoing direction; when it did not (a relay without duplex mode),
-     * the body ends empty and the outgoing direction takes its own exchange, as in four-stream mode.
+     * A duplex connect or accept (docs/protocol.md, "Duplex mode") whose request body carries the
+     * tunnel's outgoing direction from the moment its head is sent: the first bytes travel with the
+     * request instead of waiting for the answer. Execute it, then hand its response to {@link #runDuplex}.
      *
-     * @param call     the duplex connect or accept
-     * @param inbound  its 200 response, whose body is the incoming stream of frames
+     * @param outboundVerb {@code upstream} or {@code downstream}: what the body carries, for messages
      */
-    public static void runDuplex(final Tunnel tunnel, final RelayClient relay, final String server,
-                                 final DuplexCall call, final StreamedResponse inbound, final String outboundVerb,
-                                 final TunnelSettings settings, final Executor pool) {
+    public static DuplexCall duplexCall(final Tunnel tunnel, final RelayClient relay, final String server,
+                                        final String verb, final String arg, final String outboundVerb,
+                                        final TunnelSettings settings, final Executor pool) {
+        return relay.duplex(server, verb, arg, pool, settings.peerTimeout(),
+                new DuplexSender(tunnel, settings, verb + " (" + outboundVerb + ")"));
+    }
+
+    /**
+     * Runs a tunnel opened with a duplex exchange: its request body is already carrying the outgoing
+     * direction; its response, a 200 with {@code Ptth-Duplex: 1}, carries the incoming one.
+     */
+    public static void runDuplex(final Tunnel tunnel, final DuplexCall call, final StreamedResponse inbound,
+                                 final TunnelSettings settings) {
+        tunnel.attach(call, call);
         if (!DuplexCall.confirmed(inbound)) {
-            call.endBody();
-            run(tunnel, relay, server, call, inbound, outboundVerb, settings.withTransport(Transport.FOUR_STREAM),
-                    pool);
+            tunnel.abort(call.description() + ": the relay did not confirm duplex mode (no Ptth-Duplex: 1);"
+                    + " it may be older than this proxy: use --transport four-stream");
             return;
         }
-        tunnel.attach(call, call);
-        call.send(new DuplexSender(tunnel, settings, call.description() + " (" + outboundVerb + ")"));
         new InboundPump(tunnel, inbound, call.description(), settings).run();
     }
 }

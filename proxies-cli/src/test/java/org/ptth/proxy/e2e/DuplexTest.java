@@ -48,7 +48,7 @@ import org.ptth.proxy.tunnel.TunnelThreads;
 /**
  * Duplex mode against the fake relay: each terminator carries a tunnel on one exchange whose
  * request body is the outgoing direction and whose response is the incoming one. Bytes, half-close
- * in both orders, aborts, the relay's confirmation, and duplex facing four-stream.
+ * in both orders, aborts, a relay that does not confirm duplex, and duplex facing four-stream.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class DuplexTest {
@@ -150,13 +150,14 @@ class DuplexTest {
     }
 
     @Test
-    void aRelayThatDoesNotConfirmGetsSeparateUploads() throws Exception {
+    void aRelayThatDoesNotConfirmDuplexEndsTheTunnelSayingWhy() throws Exception {
         start(DUPLEX);
         relay.confirmDuplex = false;
-        final long total = echoBulk(clientFor("echo", DUPLEX));
-        assertBothClosedCleanly(total);
-        assertTrue(relay.verbs.contains("upstream"), relay.verbs.toString());
-        assertTrue(relay.verbs.contains("downstream"), relay.verbs.toString());
+        try (Socket socket = connect(clientFor("echo", DUPLEX))) {
+            assertConnectionEnds(socket);
+        }
+        final String line = nextClosedLine();
+        assertTrue(line.contains("did not confirm duplex mode") && line.contains("--transport four-stream"), line);
     }
 
     @Test
