@@ -39,10 +39,11 @@ public final class RelayClient implements Closeable {
     /** Two connections per tunnel: room for about 2000 tunnels at once. */
     static final int MAX_CONNECTIONS = 4096;
     /**
-     * Each connection's input, output and line buffers (HttpClient's default is 32 KiB each, 192 KiB
-     * per four-stream tunnel). Bulk reads and writes larger than this bypass the buffers anyway.
+     * Each connection's input, output and line buffers: HttpClient's default of 32 KiB each made
+     * 192 KiB per four-stream tunnel. They only gather heads, chunk lines and small frames; reads
+     * and writes of bulk data larger than this bypass them.
      */
-    static final int BUFFER_BYTES = 8 * 1024;
+    static final int BUFFER_BYTES = 4 * 1024;
     private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(10);
     private static final Timeout POOL_LEASE_TIMEOUT = Timeout.ofSeconds(10);
     private static final Timeout PROBE_TIMEOUT = Timeout.ofSeconds(30);
