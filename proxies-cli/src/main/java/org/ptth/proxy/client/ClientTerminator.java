@@ -2,30 +2,30 @@ package org.ptth.proxy.client;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
-import org.ptth.proxy.net.TcpOptions;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.tunnel.LiveTunnels;
 import org.ptth.proxy.tunnel.TunnelSettings;
 
 /**
  * The client end: accepts local TCP connections and carries each through the relay to one port of
- * one server. Accepting happens on the caller's thread; each connection runs on the tunnel pool.
+ * one server. Accepting and the tunnels run on the tunnel pool; {@link #serve()} waits until accepting stops.
  */
 public final class ClientTerminator implements Closeable {
-
-    private static final Logger LOG = Logger.getLogger(ClientTerminator.class.getName());
 
     private final ServerSocket listener;
     private final ClientTunnelOpener opener;
     private final ExecutorService pool;
     private final LiveTunnels live = new LiveTunnels();
+    /** Completes when accepting has stopped: normally once the listener is closed. */
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     public ClientTerminator(final ServerSocket listener, final RelayClient relay, final String server,
                             final String port, final TunnelSettings settings, final ExecutorService pool) {
@@ -34,26 +34,46 @@ public final class ClientTerminator implements Closeable {
         this.opener = new ClientTunnelOpener(relay, server, port, settings, pool, live);
     }
 
-    /** Accepts connections until the listening socket is closed. */
+    /**
+     * Accepts connections until the listening socket is closed. The thread that accepts a connection
+     * opens its tunnel itself and hands accepting on to another pool thread: the new connection
+     * never waits for a thread to wake up.
+     */
     public void serve() throws IOException {
-        while (!listener.isClosed()) {
-            final Socket connection;
-            try {
-                connection = listener.accept();
-            } catch (final IOException failed) {
-                if (listener.isClosed()) {
-                    return;
-                }
-                throw failed;
-            }
-            try {
-                pool.execute(() -> opener.open(connection));
-            } catch (final RuntimeException rejected) {
-                LOG.log(Level.WARNING, "cannot serve connection from " + connection.getRemoteSocketAddress()
-                        + ": " + rejected.getMessage());
-                TcpOptions.closeQuietly(connection);
-            }
+        acceptNext();
+        try {
+            stopped.get();
+        } catch (final InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while accepting");
+        } catch (final ExecutionException failed) {
+            throw failed.getCause() instanceof IOException ? (IOException) failed.getCause()
+                    : new IOException(failed.getCause());
         }
+    }
+
+    private void acceptNext() {
+        try {
+            pool.execute(this::acceptOne);
+        } catch (final RuntimeException rejected) {
+            stopped.completeExceptionally(new IOException("no thread to accept connections: " + rejected.getMessage()));
+        }
+    }
+
+    private void acceptOne() {
+        final Socket connection;
+        try {
+            connection = listener.accept();
+        } catch (final IOException failed) {
+            if (listener.isClosed()) {
+                stopped.complete(null);
+            } else {
+                stopped.completeExceptionally(failed);
+            }
+            return;
+        }
+        acceptNext();
+        opener.open(connection);
     }
 
     /** Closes the listening socket: new connections are refused, open tunnels go on. */

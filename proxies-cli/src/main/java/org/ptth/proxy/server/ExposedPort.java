@@ -30,7 +30,7 @@ final class ExposedPort {
     }
 
     void stop() {
+        // the pollers interrupt their own threads: the first threads may be running tunnels by now
         pollers.forEach(ListenPoller::stop);
-        threads.forEach(Thread::interrupt);
     }
 }

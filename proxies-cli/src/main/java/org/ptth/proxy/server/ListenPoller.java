@@ -12,8 +12,9 @@ import org.ptth.proxy.relay.RelayProblem;
 import org.ptth.proxy.relay.RelayResponse;
 
 /**
- * One long-poll loop on {@code listen/{port}}. Each connection ID it receives goes to the tunnel
- * pool at once, so the loop is back at the relay while the tunnel is still being set up.
+ * One long-poll loop on {@code listen/{port}}. The thread that receives a connection ID opens that
+ * tunnel, and the loop goes on at once on a pool thread, back at the relay while the tunnel is
+ * still being set up.
  */
 final class ListenPoller implements Runnable {
 
@@ -31,6 +32,9 @@ final class ListenPoller implements Runnable {
     private final Backoff backoff = new Backoff();
     private volatile boolean stopped;
     private volatile RelayCall parked;
+    /** The thread running the poll loop now; the loop moves to another thread with each connection. */
+    private volatile Thread thread;
+    private String received;
 
     ListenPoller(final RelayClient relay, final String server, final Exposure exposure,
                  final ServerTunnelOpener opener, final Executor pool, final RelayHealth health) {
@@ -49,23 +53,39 @@ final class ListenPoller implements Runnable {
         if (call != null) {
             call.cancel();
         }
+        final Thread polling = thread;
+        if (polling != null) {
+            polling.interrupt(); // ends a backoff sleep
+        }
     }
 
     @Override
     public void run() {
-        while (!stopped) {
+        thread = Thread.currentThread();
+        String id = null;
+        while (!stopped && id == null) {
             final long waitMillis = pollOnce();
-            if (waitMillis > 0) {
+            if (waitMillis < 0) {
+                id = received;
+            } else if (waitMillis > 0) {
                 try {
                     Thread.sleep(waitMillis);
                 } catch (final InterruptedException stopping) {
-                    return;
+                    break;
                 }
             }
         }
+        thread = null;
+        Thread.interrupted(); // a stop that came late is for the poll loop, not for the tunnel
+        if (id != null) {
+            handOver(id);
+        }
     }
 
-    /** One listen call; returns how long to wait before the next (0: poll again at once). */
+    /**
+     * One listen call; returns how long to wait before the next (0: poll again at once), or -1 when it
+     * brought a connection ID ({@link #received}).
+     */
     private long pollOnce() {
         final RelayCall call = relay.post(server, "listen", exposure.name(), null, LISTEN_RESPONSE_TIMEOUT);
         parked = call;
@@ -91,7 +111,12 @@ final class ListenPoller implements Runnable {
             health.reachable();
             backoff.reset();
             if (status == 200) {
-                handOver(id);
+                if (!ProtocolNames.isConnectionId(id)) {
+                    LOG.warning(() -> "listen/" + exposure.name() + ": the relay sent no valid Ptth-Connection-Id header");
+                    return 0;
+                }
+                received = id;
+                return -1;
             }
             return 0;
         }
@@ -109,16 +134,19 @@ final class ListenPoller implements Runnable {
         return backoff.nextDelayMillis(retryAfter);
     }
 
+    /**
+     * This thread opens the tunnel itself, and the poll loop goes on on a pool thread: the new
+     * connection never waits for a thread to wake up, the next poll does (it has time).
+     */
     private void handOver(final String id) {
-        if (!ProtocolNames.isConnectionId(id)) {
-            LOG.warning(() -> "listen/" + exposure.name() + ": the relay sent no valid Ptth-Connection-Id header");
-            return;
+        if (!stopped) {
+            try {
+                pool.execute(this);
+            } catch (final RuntimeException rejected) {
+                LOG.warning(() -> "listen/" + exposure.name() + " stopped: no thread: " + rejected.getMessage());
+            }
         }
-        try {
-            pool.execute(() -> opener.open(exposure, id));
-        } catch (final RuntimeException rejected) {
-            LOG.warning(() -> "connection " + ProtocolNames.shortId(id) + " dropped: " + rejected.getMessage());
-        }
+        opener.open(exposure, id);
     }
 
     private static long retryAfterMillis(final String header) {
