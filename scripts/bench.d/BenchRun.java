@@ -177,7 +177,8 @@ public final class BenchRun {
 
     private void setup() throws IOException {
         final int count = quick ? 100 : 200;
-        final int warmup = quick ? 20 : 100;
+        // the JIT needs about a thousand setups before the proxies and the relay reach their steady speed
+        final int warmup = quick ? 100 : 1000;
         final double[][] p = new double[PATHS.size()][];
         for (int i = 0; i < PATHS.size(); i++) {
             final int port = port(PATHS.get(i), "echo");
