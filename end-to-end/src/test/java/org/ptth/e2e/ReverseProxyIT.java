@@ -67,12 +67,24 @@ class ReverseProxyIT extends ForwardingIT {
         APACHE("Apache httpd, conf/apache-ptth-relay.conf"),
         HAPROXY("HAProxy, conf/haproxy-ptth-relay.cfg"),
         NGINX_DEFAULTS("nginx with its defaults, proxies with --upload segments"),
-        NGINX_TLS("nginx over TLS, conf/nginx-ptth-relay.conf, proxies with --ca-file");
+        NGINX_TLS("nginx over TLS, conf/nginx-ptth-relay.conf, proxies with --ca-file"),
+        HAPROXY_DUPLEX("HAProxy, conf/haproxy-ptth-relay.cfg, proxies with --transport duplex"),
+        /** Fails bulkBothWaysAtOnceThroughOneTunnel (connection reset); docs/reverse-proxies.md. */
+        NGINX_DUPLEX("nginx, conf/nginx-ptth-relay.conf, proxies with --transport duplex", false),
+        /** mod_proxy_http sends a whole request body before it reads the response: every check fails. */
+        APACHE_DUPLEX("Apache httpd, conf/apache-ptth-relay.conf, proxies with --transport duplex", false);
 
         private final String description;
+        /** False for a combination known not to work: it runs only when named in -Dptth.e2e.fronts. */
+        private final boolean byDefault;
 
         Front(final String description) {
+            this(description, true);
+        }
+
+        Front(final String description, final boolean byDefault) {
             this.description = description;
+            this.byDefault = byDefault;
         }
 
         @Override
@@ -93,7 +105,10 @@ class ReverseProxyIT extends ForwardingIT {
      * per port, longer than connect.wait (10 s), so the next front's first connects would fail.
      */
     private static final Duration STALE_POLLS = Duration.ofSeconds(20 + 2);
-    /** A comma-separated list of {@link Front} names to run, e.g. -Dptth.e2e.fronts=NGINX,HAPROXY; all if unset. */
+    /**
+     * A comma-separated list of {@link Front} names to run, e.g. -Dptth.e2e.fronts=NGINX,HAPROXY; if
+     * unset, all but those known not to work.
+     */
     private static final String FRONTS_PROPERTY = "ptth.e2e.fronts";
     private static final Pattern TLS_ERROR = Pattern.compile("(?i)certificat|PKIX|TLS|SSL|trust");
 
@@ -120,15 +135,17 @@ class ReverseProxyIT extends ForwardingIT {
         final String only = System.getProperty(FRONTS_PROPERTY, "").trim();
         assumeTrue(only.isEmpty() || List.of(only.split(",")).contains(front.name()),
                 () -> front.name() + " is not in -D" + FRONTS_PROPERTY + "=" + only);
+        assumeTrue(!only.isEmpty() || front.byDefault, () -> front.name() + " is known not to work"
+                + " (docs/reverse-proxies.md); run it with -D" + FRONTS_PROPERTY + "=" + front.name());
         final String tomcatAddress = "127.0.0.1:" + tomcat().port();
         final Path dir = work().resolve(front.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         final String label = front.name().toLowerCase(Locale.ROOT);
         reverseProxy = switch (front) {
-            case NGINX -> ReverseProxy.nginx(label, dir,
+            case NGINX, NGINX_DUPLEX -> ReverseProxy.nginx(label, dir,
                     ReverseProxy.snippet("nginx-ptth-relay.conf", tomcatAddress), null);
-            case APACHE -> ReverseProxy.apache(label, dir,
+            case APACHE, APACHE_DUPLEX -> ReverseProxy.apache(label, dir,
                     ReverseProxy.snippet("apache-ptth-relay.conf", tomcatAddress));
-            case HAPROXY -> ReverseProxy.haproxy(label, dir,
+            case HAPROXY, HAPROXY_DUPLEX -> ReverseProxy.haproxy(label, dir,
                     ReverseProxy.snippet("haproxy-ptth-relay.cfg", tomcatAddress));
             case NGINX_DEFAULTS -> ReverseProxy.nginx(label, dir,
                     String.format(Locale.ROOT, NGINX_DEFAULTS_LOCATION, tomcatAddress), null);
@@ -174,6 +191,7 @@ class ReverseProxyIT extends ForwardingIT {
         return switch (front) {
             case NGINX_DEFAULTS -> List.of("--upload", "segments");
             case NGINX_TLS -> List.of("--ca-file", tls.certificate().toString());
+            case NGINX_DUPLEX, APACHE_DUPLEX, HAPROXY_DUPLEX -> List.of("--transport", "duplex");
             default -> List.of();
         };
     }
