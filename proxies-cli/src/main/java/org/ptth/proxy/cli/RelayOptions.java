@@ -51,8 +51,8 @@ final class RelayOptions {
                 .addOption(Option.builder().longOpt("transport").hasArg().argName("four-stream|duplex")
                         .desc("four exchanges per tunnel (default), or two: duplex sends the outgoing direction as"
                                 + " the body of connect/accept while their response carries the incoming one; needs"
-                                + " every hop to the relay to pass a request body on while the response streams;"
-                                + " not with --upload segments").get())
+                                + " every hop to the relay to pass a request body on while the response streams"
+                                + " (direct or HAProxy, not nginx or Apache httpd); not with --upload segments").get())
                 .addOption(Option.builder().longOpt("ca-file").hasArg().argName("FILE")
                         .desc("PEM certificates of a private CA to trust for an https relay, besides the system's").get())
                 .addOption(Option.builder().longOpt("http-proxy").hasArg().argName("URL|none")
