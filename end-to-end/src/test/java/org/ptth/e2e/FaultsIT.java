@@ -85,6 +85,11 @@ class FaultsIT {
     private StandaloneTomcat tomcat;
     private RelayStatus status;
 
+    /** Options given to both proxies; none by default. */
+    protected List<String> proxyOptions() {
+        return List.of();
+    }
+
     @BeforeAll
     void startRelay() throws IOException {
         jar = TestEnvironment.proxyJar();
@@ -170,10 +175,10 @@ class FaultsIT {
         c.before = status.read();
         System.out.println(c.name + ": relay before the case: " + c.before);
         c.serverProxy = perCase.add(ProxyProcess.server(jar, logs, tomcat.relayBase(), serverKey, SERVER,
-                Map.of(c.name, target.address()), HEARTBEAT_SECONDS));
+                Map.of(c.name, target.address()), HEARTBEAT_SECONDS, proxyOptions()));
         final int port = FreePorts.next();
         c.clientProxy = perCase.add(ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER, c.name,
-                port, HEARTBEAT_SECONDS));
+                port, HEARTBEAT_SECONDS, proxyOptions()));
 
         final Socket client = perCase.add(TunnelClient.connect(port));
         client.getOutputStream().write("ping\n".getBytes(US_ASCII));

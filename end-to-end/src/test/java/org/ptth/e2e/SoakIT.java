@@ -98,6 +98,11 @@ class SoakIT {
     private ProxyProcess clientProxy;
     private int clientPort;
 
+    /** Options given to both proxies; none by default. */
+    protected List<String> proxyOptions() {
+        return List.of();
+    }
+
     @BeforeAll
     void startChain() throws IOException {
         jar = TestEnvironment.proxyJar();
@@ -123,10 +128,10 @@ class SoakIT {
                 .start();
         status = new RelayStatus(tomcat.relayBase(), adminKey);
         serverProxy = ProxyProcess.server(jar, logs, tomcat.relayBase(), serverKey, SERVER,
-                Map.of(PORT, target.address()), HEARTBEAT_SECONDS);
+                Map.of(PORT, target.address()), HEARTBEAT_SECONDS, proxyOptions());
         clientPort = FreePorts.next();
         clientProxy = ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER, PORT, clientPort,
-                HEARTBEAT_SECONDS);
+                HEARTBEAT_SECONDS, proxyOptions());
         System.out.println("work directory of this run: " + work);
     }
 

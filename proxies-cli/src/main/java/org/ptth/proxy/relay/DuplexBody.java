@@ -101,9 +101,18 @@ final class DuplexBody extends AbstractHttpEntity {
         };
     }
 
+    /**
+     * A writer that fails leaves the body unfinished: the connection is shut before HttpClient
+     * closes the chunked stream, so that no last chunk can make a broken body look complete.
+     */
     @Override
     public void writeTo(final OutputStream out) throws IOException {
-        writer.writeTo(out);
+        try {
+            writer.writeTo(out);
+        } catch (final IOException | RuntimeException failed) {
+            abandon();
+            throw failed;
+        }
     }
 
     @Override

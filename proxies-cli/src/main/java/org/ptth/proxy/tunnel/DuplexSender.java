@@ -2,14 +2,15 @@ package org.ptth.proxy.tunnel;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.concurrent.ExecutionException;
 
 import org.ptth.proxy.relay.DuplexCall;
 import org.ptth.proxy.relay.RelayProblem;
 
 /**
  * Writes the outgoing direction as the request body of a duplex exchange, with the same loop as
- * the four-stream upload ({@link OutboundEntity}), and reports to the tunnel how it ended once the
- * body has ended: there is no separate answer to wait for, the response is the other direction.
+ * the four-stream upload ({@link OutboundEntity}), and reports to the tunnel how it ended: there
+ * is no separate answer to wait for, the response is the other direction.
  */
 final class DuplexSender implements DuplexCall.BodyWriter {
 
@@ -23,17 +24,38 @@ final class DuplexSender implements DuplexCall.BodyWriter {
         this.description = description;
     }
 
+    /**
+     * Writes the frames, then keeps the body open until the whole tunnel is over, and ends it
+     * cleanly (returns, and HttpClient writes the last chunk) only if the tunnel ended cleanly.
+     * While a body is open the relay is reading it, so it sees at once when this connection is
+     * reset; a body already ended by END would leave the relay only writes to notice that with,
+     * and a write that waits for a reader that is gone never fails (the relay would hold such a
+     * tunnel until its idle timeout). END inside the body is the half-close.
+     */
     @Override
-    public void writeTo(final OutputStream body) {
+    public void writeTo(final OutputStream body) throws IOException {
         try {
             frames.writeTo(body);
-            body.close(); // the last chunk
         } catch (final IOException | RuntimeException failed) {
             if (!tunnel.isOver()) {
                 tunnel.abort(description + " body failed: " + RelayProblem.describe(failed));
             }
-            return;
+            throw new IOException(description + " body failed", failed);
         }
         tunnel.outboundFinished(frames.ending(), frames.abortReason(), description);
+        final TunnelOutcome outcome;
+        try {
+            outcome = tunnel.outcome().get();
+        } catch (final InterruptedException stop) {
+            Thread.currentThread().interrupt();
+            tunnel.abort(description + ": interrupted");
+            throw new IOException(description + ": interrupted", stop);
+        } catch (final ExecutionException impossible) {
+            throw new IOException(description + ": " + impossible.getCause(), impossible.getCause());
+        }
+        if (outcome.aborted()) {
+            // the abort has cut the connection; no clean end of the body must follow
+            throw new IOException("tunnel aborted: " + outcome.reason());
+        }
     }
 }

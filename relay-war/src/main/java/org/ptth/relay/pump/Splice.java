@@ -69,6 +69,8 @@ public final class Splice implements ReadListener, WriteListener {
     private boolean sinkCommitted;
     private boolean sourceEnded;
     private volatile boolean done;
+    /** What the pump waited for when it last returned: for the log line of a tunnel that went idle. */
+    private volatile String waitingFor = "its ends";
 
     public Splice(final String name, final Events events) {
         this.name = name;
@@ -85,6 +87,11 @@ public final class Splice implements ReadListener, WriteListener {
 
     public boolean isDone() {
         return done;
+    }
+
+    /** What this direction waits for, as far as the last run of the pump saw: for log lines. */
+    public String state() {
+        return done ? "done" : "waiting for " + waitingFor;
     }
 
     /** The request whose body feeds this direction to its end. Its role must already be counted. */
@@ -177,11 +184,13 @@ public final class Splice implements ReadListener, WriteListener {
         }
         adoptArrivals();
         if (out == null) {
+            waitingFor = "its response";
             return;
         }
         while (true) {
             if (!sinkCommitted) {
                 if (!out.isReady()) {
+                    waitingFor = "the receiver (response head)";
                     return;
                 }
                 out.flush();
@@ -208,6 +217,7 @@ public final class Splice implements ReadListener, WriteListener {
             }
             if (pending > 0) {
                 if (!out.isReady()) {
+                    waitingFor = "the receiver (" + pending + " bytes held)";
                     return;
                 }
                 out.write(buffer, 0, pending);
@@ -224,6 +234,7 @@ public final class Splice implements ReadListener, WriteListener {
             }
             if (sourceEnded) {
                 if (!out.isReady()) {
+                    waitingFor = "the receiver (flushing the end)";
                     return;
                 }
                 if (unflushed) {
@@ -250,6 +261,7 @@ public final class Splice implements ReadListener, WriteListener {
                 grown = false;
             }
             flushIfReady();
+            waitingFor = in == null ? "its request" : "the sender";
             return;
         }
     }

@@ -217,6 +217,11 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
         (splice == upstream ? upstreamGate : downstreamGate).segmentDone();
     }
 
+    /** Where each direction stands, for the log line of a tunnel ended for idleness. */
+    String directionStates() {
+        return "upstream " + upstream.state() + ", downstream " + downstream.state();
+    }
+
     /** Ends a tunnel that never opened: the client's connect gets this answer. */
     void refuse(final int status, final String reason, final String auditReason) {
         while (true) {

@@ -318,7 +318,8 @@ public final class TunnelRegistry {
             }
             final long quiet = t.idleNanos();
             if (quiet > idle) {
-                t.abort("idle for more than " + config.get().timeouts().idle().toSeconds() + " s");
+                t.abort("idle for more than " + config.get().timeouts().idle().toSeconds() + " s ("
+                        + t.directionStates() + ")");
             } else if (quiet > QUIET_NANOS) {
                 t.trimBuffers();
             }
