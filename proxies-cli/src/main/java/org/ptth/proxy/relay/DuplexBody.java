@@ -1,5 +1,6 @@
 package org.ptth.proxy.relay;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -81,7 +82,7 @@ final class DuplexBody extends AbstractHttpEntity {
      * back a connection that a writer still uses.
      */
     InputStream guard(final InputStream responseBody) {
-        return new java.io.FilterInputStream(responseBody) {
+        return new FilterInputStream(responseBody) {
             @Override
             public int read() throws IOException {
                 return checked(super.read());

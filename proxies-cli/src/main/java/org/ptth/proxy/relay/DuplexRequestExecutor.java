@@ -1,6 +1,7 @@
 package org.ptth.proxy.relay;
 
 import java.io.IOException;
+import java.io.InputStream;
 
 import javax.net.ssl.SSLException;
 
@@ -56,7 +57,7 @@ final class DuplexRequestExecutor extends HttpRequestExecutor {
                 if (entity != null) {
                     response.setEntity(new HttpEntityWrapper(entity) {
                         @Override
-                        public java.io.InputStream getContent() throws IOException {
+                        public InputStream getContent() throws IOException {
                             return body.guard(super.getContent());
                         }
                     });

@@ -76,8 +76,7 @@ public final class Tunnel {
         LOG.info(() -> "tunnel " + shortId() + " opened " + label);
         if (isOver()) {
             // an early failure of a duplex body may have come before there was anything to cancel
-            inbound.cancel();
-            outbound.cancel();
+            cancelCalls();
         }
     }
 
@@ -164,10 +163,7 @@ public final class Tunnel {
             }
             over = true;
         }
-        cancel(inboundCall);
-        if (outboundCall != inboundCall) {
-            cancel(outboundCall);
-        }
+        cancelCalls();
         try {
             // an RST tells the local peer this was no clean end
             socket.setSoLinger(true, 0);
@@ -196,6 +192,16 @@ public final class Tunnel {
     private String shortId() {
         final String known = id;
         return known == null ? "(unnamed)" : ProtocolNames.shortId(known);
+    }
+
+    /** Cuts the exchanges that carry the two directions; a duplex exchange carries both, and is cut once. */
+    private void cancelCalls() {
+        final Exchange inbound = inboundCall;
+        final Exchange outbound = outboundCall;
+        cancel(inbound);
+        if (outbound != inbound) {
+            cancel(outbound);
+        }
     }
 
     private static void cancel(final Exchange call) {
