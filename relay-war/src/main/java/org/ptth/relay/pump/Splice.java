@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Splice implements ReadListener, WriteListener {
     static final int INITIAL_BUFFER = 8 * 1024;
     static final int MAX_BUFFER = 1024 * 1024;
+    private static final String RECEIVER_WITH_BYTES = "the receiver";
 
     /** What a splice tells its tunnel. */
     public interface Events {
@@ -71,6 +72,8 @@ public final class Splice implements ReadListener, WriteListener {
     private volatile boolean done;
     /** What the pump waited for when it last returned: for the log line of a tunnel that went idle. */
     private volatile String waitingFor = "its ends";
+    /** The bytes held when the pump last waited for the receiver: kept apart so that waiting builds no string. */
+    private volatile int heldAtWait;
 
     public Splice(final String name, final Events events) {
         this.name = name;
@@ -91,7 +94,11 @@ public final class Splice implements ReadListener, WriteListener {
 
     /** What this direction waits for, as far as the last run of the pump saw: for log lines. */
     public String state() {
-        return done ? "done" : "waiting for " + waitingFor;
+        if (done) {
+            return "done";
+        }
+        final String what = waitingFor;
+        return "waiting for " + what + (what == RECEIVER_WITH_BYTES ? " (" + heldAtWait + " bytes held)" : "");
     }
 
     /** The request whose body feeds this direction to its end. Its role must already be counted. */
@@ -217,7 +224,8 @@ public final class Splice implements ReadListener, WriteListener {
             }
             if (pending > 0) {
                 if (!out.isReady()) {
-                    waitingFor = "the receiver (" + pending + " bytes held)";
+                    heldAtWait = pending;
+                    waitingFor = RECEIVER_WITH_BYTES;
                     return;
                 }
                 out.write(buffer, 0, pending);
