@@ -55,7 +55,7 @@ import org.ptth.e2e.harness.Waits;
  * threads and heap (after a GC) are back near where they were before the soak.
  *
  * <p>A long run: {@code mvn -B -pl end-to-end verify -Dit.test=SoakIT -Dptth.soak.tunnels=1000
- * -Dptth.soak.seconds=300}.
+ * -Dptth.soak.seconds=300}; {@code -Dptth.soak.abortOneIn=3} makes resets more frequent.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SoakIT {
@@ -69,7 +69,7 @@ class SoakIT {
     private static final int SECONDS = Integer.getInteger("ptth.soak.seconds", 30);
     private static final int MAX_BYTES = 2 * 1024 * 1024;
     /** One in this many tunnels resets its socket mid-transfer. */
-    private static final int ABORT_ONE_IN = 10;
+    private static final int ABORT_ONE_IN = Integer.getInteger("ptth.soak.abortOneIn", 10);
     /** A read that waits longer than this is a hang. */
     private static final int READ_TIMEOUT_MILLIS = 60_000;
     /**

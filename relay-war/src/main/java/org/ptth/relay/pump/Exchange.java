@@ -3,6 +3,8 @@ package org.ptth.relay.pump;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.ptth.relay.errors.ErrorResponses;
@@ -10,6 +12,7 @@ import org.ptth.relay.errors.ErrorResponses;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -17,6 +20,11 @@ import java.util.logging.Logger;
  * One HTTP call held open by the relay (a parked listen, a connect, an accept, an upstream or a
  * downstream). It may carry one or two roles in a tunnel (the source of one direction, the sink of
  * the other); it completes exactly once, when the last role lets go, or when it is answered.
+ *
+ * <p>Threads other than the call's own touch its request and response only through
+ * {@link #input()}, {@link #output()}, {@link #prepareHead} and the answers here, all under one
+ * {@link StreamGuard}: once the container reports the connection broken, nothing touches the call
+ * again, since the container recycles it for another request right after.
  */
 public final class Exchange implements AsyncListener {
     private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
@@ -30,6 +38,7 @@ public final class Exchange implements AsyncListener {
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final String label;
+    private final StreamGuard guard;
     private final AtomicInteger roles = new AtomicInteger();
     private final AtomicBoolean completed = new AtomicBoolean();
     private volatile boolean aborted;
@@ -42,6 +51,7 @@ public final class Exchange implements AsyncListener {
         this.request = (HttpServletRequest) async.getRequest();
         this.response = (HttpServletResponse) async.getResponse();
         this.label = label;
+        this.guard = new StreamGuard(label);
     }
 
     /**
@@ -56,12 +66,45 @@ public final class Exchange implements AsyncListener {
         return exchange;
     }
 
+    /** The request, for the call's own thread while it handles the call (its address, its headers). */
     public HttpServletRequest request() {
         return request;
     }
 
+    /** The response, for the call's own thread while it handles the call. */
     public HttpServletResponse response() {
         return response;
+    }
+
+    /** The request body, guarded: usable from any thread, failing once the connection is gone. */
+    public ServletInputStream input() throws IOException {
+        guard.enter();
+        try {
+            return new GuardedInput(request.getInputStream(), guard);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /** The response body, guarded: usable from any thread, failing once the connection is gone. */
+    public ServletOutputStream output() throws IOException {
+        guard.enter();
+        try {
+            return new GuardedOutput(response.getOutputStream(), guard);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /** Sets status and headers from another thread; nothing happens once the connection is gone. */
+    public void prepareHead(final Consumer<HttpServletResponse> head) {
+        if (guard.tryEnter()) {
+            try {
+                head.accept(response);
+            } finally {
+                guard.exit();
+            }
+        }
     }
 
     public String label() {
@@ -106,14 +149,16 @@ public final class Exchange implements AsyncListener {
         if (!completed.compareAndSet(false, true)) {
             return;
         }
-        try {
-            if (!response.isCommitted()) {
-                response.setStatus(status);
-                response.setContentLength(0);
+        prepareHead(head -> {
+            try {
+                if (!head.isCommitted()) {
+                    head.setStatus(status);
+                    head.setContentLength(0);
+                }
+            } catch (final RuntimeException e) {
+                LOG.log(Level.FINE, label + ": setting the final status failed", e);
             }
-        } catch (final RuntimeException e) {
-            LOG.log(Level.FINE, label + ": setting the final status failed", e);
-        }
+        });
         complete();
     }
 
@@ -126,10 +171,14 @@ public final class Exchange implements AsyncListener {
         if (!completed.compareAndSet(false, true)) {
             return;
         }
-        try {
-            ErrorResponses.send(response, status, reason, retryAfterSeconds, closeConnection);
-        } catch (final IOException | RuntimeException e) {
-            LOG.log(Level.FINE, label + ": could not send " + status, e);
+        if (guard.tryEnter()) {
+            try {
+                ErrorResponses.send(response, status, reason, retryAfterSeconds, closeConnection);
+            } catch (final IOException | RuntimeException e) {
+                LOG.log(Level.FINE, label + ": could not send " + status, e);
+            } finally {
+                guard.exit();
+            }
         }
         complete();
     }
@@ -140,6 +189,10 @@ public final class Exchange implements AsyncListener {
             return false;
         }
         boolean sent = false;
+        if (!guard.tryEnter()) {
+            complete();
+            return false;
+        }
         try {
             response.setStatus(200);
             response.setContentType("text/plain;charset=UTF-8");
@@ -152,12 +205,17 @@ public final class Exchange implements AsyncListener {
             sent = true;
         } catch (final IOException | RuntimeException e) {
             LOG.log(Level.FINE, label + ": reply failed", e);
+        } finally {
+            guard.exit();
         }
         complete();
         return sent;
     }
 
     private void complete() {
+        if (guard.isLost()) {
+            return; // the container completes a call whose connection broke, once its callbacks return
+        }
         try {
             async.complete();
         } catch (final IllegalStateException e) {
@@ -169,6 +227,7 @@ public final class Exchange implements AsyncListener {
     @Override
     public void onComplete(final AsyncEvent event) {
         completed.set(true);
+        guard.lose(); // recycled next: no late use from another thread may reach it
         final Runnable action = whenCompleted;
         whenCompleted = null;
         if (action != null) {
@@ -179,18 +238,31 @@ public final class Exchange implements AsyncListener {
     @Override
     public void onTimeout(final AsyncEvent event) {
         // With the timeout at 0 this only comes when the web application stops.
-        notifyFailure("relay stopping");
+        failed("relay stopping");
     }
 
     @Override
     public void onError(final AsyncEvent event) {
         final Throwable t = event.getThrowable();
-        notifyFailure(label + " failed: " + (t == null ? "connection lost" : t.toString()));
+        failed(label + " failed: " + (t == null ? "connection lost" : t.toString()));
     }
 
     @Override
     public void onStartAsync(final AsyncEvent event) {
         // Not re-started.
+    }
+
+    /**
+     * The container gives the call up: its owner hears why (and may answer, on this thread), then the
+     * guard waits for any use under way elsewhere and shuts, because the container completes and
+     * recycles the call as soon as this callback returns.
+     */
+    private void failed(final String why) {
+        try {
+            notifyFailure(why);
+        } finally {
+            guard.lose();
+        }
     }
 
     private void notifyFailure(final String why) {

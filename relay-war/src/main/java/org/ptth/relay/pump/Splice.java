@@ -302,7 +302,7 @@ public final class Splice implements ReadListener, WriteListener {
             final Exchange offered = offeredSink.getAndSet(null);
             if (offered != null) {
                 sink = offered;
-                out = sink.response().getOutputStream();
+                out = sink.output();
                 out.setWriteListener(this);
             }
         }
@@ -311,7 +311,7 @@ public final class Splice implements ReadListener, WriteListener {
             if (offered != null) {
                 source = offered.exchange();
                 sourceIsLast = offered.last();
-                in = source.request().getInputStream();
+                in = source.input();
                 in.setReadListener(this);
             }
         }

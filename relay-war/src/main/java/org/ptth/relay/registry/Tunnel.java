@@ -145,8 +145,11 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
 
         streamingHeaders(accept.response(), acceptDuplex);
         accept.addRoles(acceptDuplex ? 2 : 1);
-        streamingHeaders(connect.response(), connectDuplex);
-        connect.response().setHeader(ID_HEADER, id);
+        // the connect is another thread's call, which its client may be dropping right now
+        connect.prepareHead(head -> {
+            streamingHeaders(head, connectDuplex);
+            head.setHeader(ID_HEADER, id);
+        });
         connect.addRoles(connectDuplex ? 2 : 1);
 
         upstream.attachSink(accept);

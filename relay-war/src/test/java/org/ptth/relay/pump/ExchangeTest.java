@@ -2,6 +2,7 @@ package org.ptth.relay.pump;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -17,11 +18,19 @@ import org.mockito.quality.Strictness;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
@@ -29,6 +38,7 @@ import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.contains;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.ArgumentMatchers.same;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.lenient;
@@ -243,5 +253,73 @@ class ExchangeTest {
         exchange.onTimeout(new AsyncEvent(async));
         verify(async, never()).complete();
         verify(response, never()).setHeader(anyString(), anyString());
+    }
+
+    @Test
+    void afterAContainerErrorNoThreadReachesTheRecycledStreams() throws IOException {
+        final ServletOutputStream out = exchange.output();
+        out.write(new byte[] {1, 2}, 0, 2);
+        exchange.onError(new AsyncEvent(async, new IOException("Connection reset by peer")));
+
+        // The container recycles the call for another request now: a late write must not reach it.
+        assertThrows(IOException.class, () -> out.write(new byte[] {3}, 0, 1));
+        assertThrows(IOException.class, out::flush);
+        assertThrows(IOException.class, exchange::output);
+        assertTrue(out.isReady(), "a lost call reads as ready, so that the next write fails and says why");
+        exchange.prepareHead(head -> head.setStatus(200));
+        exchange.answer(410, "late", true);
+
+        verify(body, times(1)).write(any(byte[].class), anyInt(), anyInt());
+        verify(body, never()).flush();
+        verify(response, never()).setStatus(anyInt());
+        // The container completes a call it gave up.
+        verify(async, never()).complete();
+    }
+
+    @Test
+    void theContainerErrorWaitsForAWriteUnderWayOnAnotherThread() throws Exception {
+        final CountDownLatch writing = new CountDownLatch(1);
+        final CountDownLatch letWriteEnd = new CountDownLatch(1);
+        final List<String> events = new CopyOnWriteArrayList<>();
+        doAnswer(call -> {
+            writing.countDown();
+            letWriteEnd.await(30, TimeUnit.SECONDS);
+            events.add("write returned");
+            return null;
+        }).when(body).write(any(byte[].class), anyInt(), anyInt());
+        final ServletOutputStream out = exchange.output();
+        final ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            final Future<?> pump = threads.submit(() -> {
+                out.write(new byte[8], 0, 8);
+                return null;
+            });
+            assertTrue(writing.await(30, TimeUnit.SECONDS));
+            final Future<?> container = threads.submit(() -> {
+                exchange.onError(new AsyncEvent(async, new IOException("reset")));
+                events.add("error callback returned");
+            });
+            // The error callback cannot return while the write is under way; let the write end.
+            letWriteEnd.countDown();
+            pump.get(30, TimeUnit.SECONDS);
+            container.get(30, TimeUnit.SECONDS);
+        } finally {
+            threads.shutdownNow();
+        }
+        assertEquals(List.of("write returned", "error callback returned"), events);
+    }
+
+    @Test
+    void readsOfALostCallFailInsteadOfTakingAnotherRequestsBytes() throws IOException {
+        final ServletInputStream source = mock(ServletInputStream.class);
+        when(request.getInputStream()).thenReturn(source);
+        final ServletInputStream in = exchange.input();
+        exchange.onComplete(new AsyncEvent(async));
+
+        assertFalse(in.isFinished(), "a cut body is not finished");
+        assertTrue(in.isReady());
+        assertThrows(IOException.class, () -> in.read(new byte[8], 0, 8));
+        verify(source, never()).read(any(byte[].class), anyInt(), anyInt());
+        verify(source, never()).isReady();
     }
 }

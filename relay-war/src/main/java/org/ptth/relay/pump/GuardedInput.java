@@ -1,0 +1,75 @@
+package org.ptth.relay.pump;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+
+import java.io.IOException;
+
+/** A request body read under its call's {@link StreamGuard}; a read of a lost call fails. */
+final class GuardedInput extends ServletInputStream {
+    private final ServletInputStream in;
+    private final StreamGuard guard;
+
+    GuardedInput(final ServletInputStream in, final StreamGuard guard) {
+        this.in = in;
+        this.guard = guard;
+    }
+
+    /** A lost call is not finished: its body was cut, and the read that follows says so. */
+    @Override
+    public boolean isFinished() {
+        if (!guard.tryEnter()) {
+            return false;
+        }
+        try {
+            return in.isFinished();
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /** A lost call is ready: the next read fails, and the splice aborts on that failure. */
+    @Override
+    public boolean isReady() {
+        if (!guard.tryEnter()) {
+            return true;
+        }
+        try {
+            return in.isReady();
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public void setReadListener(final ReadListener listener) {
+        if (!guard.tryEnter()) {
+            return;
+        }
+        try {
+            in.setReadListener(listener);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public int read() throws IOException {
+        guard.enter();
+        try {
+            return in.read();
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public int read(final byte[] bytes, final int offset, final int length) throws IOException {
+        guard.enter();
+        try {
+            return in.read(bytes, offset, length);
+        } finally {
+            guard.exit();
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.ptth.relay.pump;
+
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+
+import java.io.IOException;
+
+/** A response body written under its call's {@link StreamGuard}; a write to a lost call fails. */
+final class GuardedOutput extends ServletOutputStream {
+    private final ServletOutputStream out;
+    private final StreamGuard guard;
+
+    GuardedOutput(final ServletOutputStream out, final StreamGuard guard) {
+        this.out = out;
+        this.guard = guard;
+    }
+
+    /** A lost call is ready: the next write fails, and the splice aborts on that failure. */
+    @Override
+    public boolean isReady() {
+        if (!guard.tryEnter()) {
+            return true;
+        }
+        try {
+            return out.isReady();
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public void setWriteListener(final WriteListener listener) {
+        if (!guard.tryEnter()) {
+            return;
+        }
+        try {
+            out.setWriteListener(listener);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public void write(final int b) throws IOException {
+        guard.enter();
+        try {
+            out.write(b);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public void write(final byte[] bytes, final int offset, final int length) throws IOException {
+        guard.enter();
+        try {
+            out.write(bytes, offset, length);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        guard.enter();
+        try {
+            out.flush();
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        guard.enter();
+        try {
+            out.close();
+        } finally {
+            guard.exit();
+        }
+    }
+}

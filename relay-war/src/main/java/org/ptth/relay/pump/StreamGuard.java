@@ -1,0 +1,75 @@
+package org.ptth.relay.pump;
+
+import java.io.IOException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Keeps the relay's use of one call's request and response apart from the container letting go of
+ * that call. A splice reads and writes from whichever thread signals it, while the container reports
+ * a broken connection on its own thread and, once its error callbacks have returned, completes the
+ * call and recycles it: Tomcat hands the same buffers to the next request it serves. A read or write
+ * caught in between would take bytes from that other request's body or put bytes into its response.
+ *
+ * <p>Each use of the call (one stream call, or setting the response head) runs under this lock, and
+ * the container's error callback marks the call lost under it before returning: no use is under way
+ * when the call is recycled, and none starts after. Uses are single non-blocking calls, so the error
+ * callback waits for at most one of them.
+ */
+final class StreamGuard {
+    /** A use of a call that the container has already given up. */
+    static final class LostException extends IOException {
+        LostException(final String label) {
+            super(label + ": the connection is gone");
+        }
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final String label;
+    private boolean lost;
+
+    StreamGuard(final String label) {
+        this.label = label;
+    }
+
+    /** Starts a use; every successful call must be followed by {@link #exit()}. */
+    void enter() throws LostException {
+        lock.lock();
+        if (lost) {
+            lock.unlock();
+            throw new LostException(label);
+        }
+    }
+
+    /** Starts a use unless the call is lost; true if it started, to be followed by {@link #exit()}. */
+    boolean tryEnter() {
+        lock.lock();
+        if (lost) {
+            lock.unlock();
+            return false;
+        }
+        return true;
+    }
+
+    void exit() {
+        lock.unlock();
+    }
+
+    /** The container has given the call up: waits for a use under way, refuses every later one. */
+    void lose() {
+        lock.lock();
+        try {
+            lost = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isLost() {
+        lock.lock();
+        try {
+            return lost;
+        } finally {
+            lock.unlock();
+        }
+    }
+}
