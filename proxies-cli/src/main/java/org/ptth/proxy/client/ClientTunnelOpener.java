@@ -70,8 +70,11 @@ final class ClientTunnelOpener {
                 response = call.execute();
             }
         } catch (final IOException | RuntimeException unreachable) {
-            LOG.warning(() -> "connection from " + from + " to " + server + "/" + port
-                    + " failed: relay " + relay.address() + " unreachable: " + RelayProblem.describe(unreachable));
+            // not the relay's fault: the TCP client went away while the call was on its way, as the tunnel's line says
+            if (!tunnel.endedByLocalPeer()) {
+                LOG.warning(() -> "connection from " + from + " to " + server + "/" + port
+                        + " failed: relay " + relay.address() + " unreachable: " + RelayProblem.describe(unreachable));
+            }
             tunnel.discard();
             TcpOptions.closeQuietly(connection);
             return;

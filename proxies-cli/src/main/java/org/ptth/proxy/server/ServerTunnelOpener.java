@@ -79,8 +79,11 @@ final class ServerTunnelOpener {
                 response = call.execute();
             }
         } catch (final IOException | RuntimeException failed) {
-            LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept failed: "
-                    + RelayProblem.describe(failed));
+            // not the relay's fault: the target went away while the call was on its way, as the tunnel's line says
+            if (!tunnel.endedByLocalPeer()) {
+                LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept failed: "
+                        + RelayProblem.describe(failed));
+            }
             tunnel.discard();
             TcpOptions.closeQuietly(target);
             return;

@@ -125,6 +125,11 @@ public final class Tunnel {
         localFailure = reason;
     }
 
+    /** Whether the tunnel is over because its own TCP peer failed (reset, gone); its closing line said so. */
+    public synchronized boolean endedByLocalPeer() {
+        return over && localFailure != null;
+    }
+
     synchronized boolean isOver() {
         return over;
     }
