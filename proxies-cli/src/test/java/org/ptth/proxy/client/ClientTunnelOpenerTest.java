@@ -91,6 +91,61 @@ class ClientTunnelOpenerTest {
         assertEquals(List.of(), warnings, "the relay did nothing wrong");
     }
 
+    @Test
+    void aRefusedDuplexConnectIsReportedWithTheRelaysReason() throws Exception {
+        ptth.addHandler(capture);
+        ptth.setLevel(Level.INFO);
+        final byte[] refusal = ("HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain;charset=UTF-8\r\n"
+                + "Content-Length: 34\r\n\r\ntarget refused by server proxy: x\n").getBytes(StandardCharsets.US_ASCII);
+        try (ServerSocket refusingRelay = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             ServerSocket local = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             RelayClient relay = new RelayClient(RelayAddress.parse(
+                     "http://127.0.0.1:" + refusingRelay.getLocalPort() + "/ptth-relay/"), "key")) {
+            pool.execute(() -> answerEveryHead(refusingRelay, refusal));
+            final ClientTunnelOpener opener = new ClientTunnelOpener(relay, "office", "ssh", DUPLEX, pool,
+                    new LiveTunnels());
+            try (Socket peer = new Socket(InetAddress.getLoopbackAddress(), local.getLocalPort())) {
+                final Socket accepted = local.accept();
+                pool.submit(() -> opener.open(accepted)).get(WAIT_SECONDS, TimeUnit.SECONDS);
+                assertEquals(-1, peer.getInputStream().read(), "the client's connection is closed");
+            }
+        }
+        final List<String> warnings = records.stream().filter(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+                .map(LogRecord::getMessage).toList();
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).endsWith("refused: HTTP 502: target refused by server proxy: x"), warnings.get(0));
+    }
+
+    /** A relay that answers every request head with {@code answer}, then reads on until the caller goes. */
+    private static void answerEveryHead(final ServerSocket server, final byte[] answer) {
+        while (!server.isClosed()) {
+            try {
+                final Socket connection = server.accept();
+                final Thread responder = new Thread(() -> {
+                    try (connection; InputStream in = connection.getInputStream()) {
+                        int matched = 0;
+                        final byte[] end = {'\r', '\n', '\r', '\n'};
+                        while (matched < end.length) {
+                            final int b = in.read();
+                            if (b < 0) {
+                                return;
+                            }
+                            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+                        }
+                        connection.getOutputStream().write(answer);
+                        in.transferTo(OutputStream.nullOutputStream());
+                    } catch (final IOException gone) {
+                        // the proxy cut it
+                    }
+                });
+                responder.setDaemon(true);
+                responder.start();
+            } catch (final IOException closed) {
+                return;
+            }
+        }
+    }
+
     private static void drainEveryConnection(final ServerSocket server) {
         while (!server.isClosed()) {
             try {
