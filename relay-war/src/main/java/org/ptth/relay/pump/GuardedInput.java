@@ -41,15 +41,15 @@ final class GuardedInput extends ServletInputStream {
         }
     }
 
+    /**
+     * Not under the guard: called from a thread that is not the container's, Tomcat runs the first
+     * callback right here under the connection's own lock, which the container's error callback
+     * holds while it waits for the guard. Set once, when the splice takes the call up.
+     */
     @Override
     public void setReadListener(final ReadListener listener) {
-        if (!guard.tryEnter()) {
-            return;
-        }
-        try {
+        if (!guard.isLost()) {
             in.setReadListener(listener);
-        } finally {
-            guard.exit();
         }
     }
 

@@ -12,8 +12,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Each use of the call (one stream call, or setting the response head) runs under this lock, and
  * the container's error callback marks the call lost under it before returning: no use is under way
- * when the call is recycled, and none starts after. Uses are single non-blocking calls, so the error
- * callback waits for at most one of them.
+ * when the call is recycled, and none starts after. Uses are single non-blocking calls that take no
+ * lock of the container's, so the error callback waits for at most one of them and cannot deadlock
+ * with it (setting a read or write listener can take the connection's lock, and stays outside).
  */
 final class StreamGuard {
     /** A use of a call that the container has already given up. */
