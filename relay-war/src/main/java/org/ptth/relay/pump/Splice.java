@@ -157,12 +157,24 @@ public final class Splice implements ReadListener, WriteListener {
 
     @Override
     public void onError(final Throwable t) {
-        abortAll(name + " stream failed: " + (t == null ? "connection lost" : t.getMessage()));
+        abortAll(name + " stream failed: " + describe(t));
     }
 
     private void abortAll(final String why) {
         abort(why);
         events.spliceFailed(this, why);
+    }
+
+    /**
+     * What broke, for the tunnel's closing line: the message, or the exception's kind when it has
+     * none (Tomcat reports a connection closed under a read as an EOFException without a message).
+     */
+    static String describe(final Throwable t) {
+        if (t == null) {
+            return "connection lost";
+        }
+        final String message = t.getMessage();
+        return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
     }
 
     private void signal() {
@@ -174,7 +186,7 @@ public final class Splice implements ReadListener, WriteListener {
             try {
                 pump();
             } catch (final IOException | RuntimeException e) {
-                abortAll(name + " stream failed: " + e.getMessage());
+                abortAll(name + " stream failed: " + describe(e));
             }
             missed = signals.addAndGet(-missed);
         } while (missed != 0);

@@ -16,6 +16,7 @@ import org.mockito.junit.jupiter.MockitoSettings;
 import org.mockito.quality.Strictness;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -996,6 +997,18 @@ class SpliceTest {
 
         assertAborted("broken pipe");
         verify(out, never()).write(any(byte[].class), anyInt(), anyInt());
+    }
+
+    @Test
+    void aReadFailingWithoutAMessageIsReportedByItsKind() throws IOException {
+        attachBoth();
+        input.reader = (b, off, len) -> {
+            throw new EOFException();
+        };
+        input.ready.set(true);
+        splice.onDataAvailable();
+
+        assertAborted("upstream stream failed: EOFException");
     }
 
     @Test
