@@ -1,5 +1,6 @@
 package org.ptth.proxy.relay;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +8,9 @@ import java.util.Locale;
 
 /** Builds the one-line form of an error response, for both kinds of {@link StreamedResponse}. */
 final class ErrorLine {
+
+    /** The relay's reason in the head too, %XX-escaped: there when the body is lost to a reset. */
+    static final String REASON_HEADER = "Ptth-Reason";
 
     /** Error bodies are one line; more than this is not the relay talking. */
     private static final int MAX_REASON_BYTES = 512;
@@ -22,11 +26,16 @@ final class ErrorLine {
     /**
      * @param contentType the response's Content-Type, or null when it has no body
      * @param phrase      the status line's reason phrase, or null
+     * @param reasonHeader the {@value #REASON_HEADER} header, or null
      */
-    static String of(final int status, final String contentType, final String phrase, final Body body) {
+    static String of(final int status, final String contentType, final String phrase, final String reasonHeader,
+                     final Body body) {
         final StringBuilder line = new StringBuilder("HTTP ").append(status);
         if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/plain")) {
-            final String reason = firstLine(body);
+            String reason = firstLine(body);
+            if (reason.isEmpty() && reasonHeader != null) {
+                reason = unescape(reasonHeader).strip();
+            }
             if (!reason.isEmpty()) {
                 return line.append(": ").append(reason).toString();
             }
@@ -47,5 +56,22 @@ final class ErrorLine {
         } catch (final IOException unreadable) {
             return "";
         }
+    }
+
+    /** Undoes the relay's %XX escapes; a malformed escape stays as it came. */
+    static String unescape(final String header) {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(header.length());
+        for (int i = 0; i < header.length(); i++) {
+            final char c = header.charAt(i);
+            final int high = c == '%' && i + 2 < header.length() ? Character.digit(header.charAt(i + 1), 16) : -1;
+            final int low = high < 0 ? -1 : Character.digit(header.charAt(i + 2), 16);
+            if (low >= 0) {
+                bytes.write(high * 16 + low);
+                i += 2;
+            } else {
+                bytes.write(c < 0x80 ? c : '?');
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 }

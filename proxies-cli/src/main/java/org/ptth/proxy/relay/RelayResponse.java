@@ -41,7 +41,7 @@ public final class RelayResponse implements StreamedResponse {
     public String errorLine() {
         final HttpEntity entity = response.getEntity();
         return ErrorLine.of(status(), entity == null ? null : entity.getContentType(), response.getReasonPhrase(),
-                this::body);
+                header(ErrorLine.REASON_HEADER), this::body);
     }
 
     @Override

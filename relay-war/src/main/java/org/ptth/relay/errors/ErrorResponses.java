@@ -7,6 +7,14 @@ import java.nio.charset.StandardCharsets;
 
 /** Writes the relay's error answers: a status and one line of plain text, never a stack trace. */
 public final class ErrorResponses {
+    /**
+     * The reason again, in the head: a proxy whose streaming request body the relay leaves unread
+     * may see the connection reset before it reads the body, but it has the head by then.
+     */
+    public static final String REASON_HEADER = "Ptth-Reason";
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
     private ErrorResponses() {
     }
 
@@ -30,7 +38,9 @@ public final class ErrorResponses {
         if (closeConnection) {
             response.setHeader("Connection", "close");
         }
-        final byte[] body = (oneLine(reason) + "\n").getBytes(StandardCharsets.UTF_8);
+        final String line = oneLine(reason);
+        response.setHeader(REASON_HEADER, headerSafe(line));
+        final byte[] body = (line + "\n").getBytes(StandardCharsets.UTF_8);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
         return true;
@@ -44,5 +54,18 @@ public final class ErrorResponses {
     public static String oneLine(final String reason) {
         final String flat = reason == null ? "" : reason.replaceAll("[\\r\\n\\t]+", " ").strip();
         return flat.length() > 300 ? flat.substring(0, 300) : flat;
+    }
+
+    /** Printable ASCII stays as it is; '%' and every other byte of the UTF-8 form become %XX. */
+    static String headerSafe(final String line) {
+        final StringBuilder safe = new StringBuilder(line.length());
+        for (final byte b : line.getBytes(StandardCharsets.UTF_8)) {
+            if (b >= 0x20 && b < 0x7f && b != '%') {
+                safe.append((char) b);
+            } else {
+                safe.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
+            }
+        }
+        return safe.toString();
     }
 }

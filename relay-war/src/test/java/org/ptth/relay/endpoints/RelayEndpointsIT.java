@@ -86,7 +86,8 @@ class RelayEndpointsIT {
                 () -> assertEquals("text/plain;charset=UTF-8", r.header("Content-Type").replace(" ", "")),
                 () -> assertTrue(r.body().endsWith("\n") && r.body().indexOf('\n') == r.body().length() - 1,
                         "one line of reason"),
-                () -> assertTrue(r.body().contains(reasonPart), "reason should contain '" + reasonPart + "'"));
+                () -> assertTrue(r.body().contains(reasonPart), "reason should contain '" + reasonPart + "'"),
+                () -> assertEquals(r.body().strip(), r.header("Ptth-Reason"), "the reason again in the head"));
     }
 
     // ---- happy paths
@@ -264,6 +265,8 @@ class RelayEndpointsIT {
         assertEquals(404, offline.status());
         assertEquals(404, hidden.status());
         assertEquals(offline.header("Retry-After"), hidden.header("Retry-After"),
+                "offline: " + offline + " / not allowed: " + hidden);
+        assertEquals(offline.header("Ptth-Reason"), hidden.header("Ptth-Reason"),
                 "offline: " + offline + " / not allowed: " + hidden);
     }
 
