@@ -408,6 +408,7 @@ public final class StandaloneTomcat implements AutoCloseable {
             connector.setAttribute("connectionTimeout", Integer.toString(connectionTimeoutMillis));
             connector.setAttribute("maxParameterCount", "1000");
             service.insertBefore(connector, engine);
+            detailAccessLog(doc);
             insertHostValves(doc);
             final var transformer = TransformerFactory.newInstance().newTransformer();
             transformer.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
@@ -416,6 +417,21 @@ public final class StandaloneTomcat implements AutoCloseable {
             throw e;
         } catch (final Exception e) {
             throw new IOException("cannot rewrite " + serverXml, e);
+        }
+    }
+
+    /**
+     * The access log names each call's client port, start and end to the millisecond and tunnel ID,
+     * so that a failed test can be traced call by call (which calls shared a kept-alive connection).
+     */
+    private static void detailAccessLog(final Document doc) {
+        final NodeList valves = doc.getElementsByTagName("Valve");
+        for (int i = 0; i < valves.getLength(); i++) {
+            final Element valve = (Element) valves.item(i);
+            if (valve.getAttribute("className").endsWith(".AccessLogValve")) {
+                valve.setAttribute("pattern", "%h:%{remote}p %{begin:HH:mm:ss}t.%{begin:msec_frac}t"
+                        + " %{end:HH:mm:ss}t.%{end:msec_frac}t \"%r\" %s %b %{Ptth-Connection-Id}o");
+            }
         }
     }
 

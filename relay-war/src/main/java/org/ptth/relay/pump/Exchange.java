@@ -212,8 +212,15 @@ public final class Exchange implements AsyncListener {
         return sent;
     }
 
+    /**
+     * Under the guard like any other use: Tomcat's complete() checks that the call is still live and
+     * then acts on the processor that served it, which may serve another request by then (found by
+     * SoakIT: another client's connect answered with a bare 200 while it still waited). Holding
+     * the guard keeps the container's error callback, and so its own completion and recycling,
+     * from running in between.
+     */
     private void complete() {
-        if (guard.isLost()) {
+        if (!guard.tryEnter()) {
             return; // the container completes a call whose connection broke, once its callbacks return
         }
         try {
@@ -221,6 +228,8 @@ public final class Exchange implements AsyncListener {
         } catch (final IllegalStateException e) {
             // The container already ended it (a client that went away): nothing left to do.
             LOG.log(Level.FINE, label + ": already completed by the container", e);
+        } finally {
+            guard.exit();
         }
     }
 

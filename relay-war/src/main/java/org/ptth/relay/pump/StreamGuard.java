@@ -10,11 +10,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * call and recycles it: Tomcat hands the same buffers to the next request it serves. A read or write
  * caught in between would take bytes from that other request's body or put bytes into its response.
  *
- * <p>Each use of the call (one stream call, or setting the response head) runs under this lock, and
- * the container's error callback marks the call lost under it before returning: no use is under way
- * when the call is recycled, and none starts after. Uses are single non-blocking calls that take no
- * lock of the container's, so the error callback waits for at most one of them and cannot deadlock
- * with it (setting a read or write listener can take the connection's lock, and stays outside).
+ * <p>Each use of the call (one stream call, setting the response head, or completing it) runs under
+ * this lock, and the container's error callback marks the call lost under it before returning: no
+ * use is under way when the call is recycled, and none starts after. Uses are single non-blocking
+ * calls, so the error callback waits for at most one of them. None takes a lock the container holds
+ * while it calls back into the relay, with one exception that cannot meet it: completing takes the
+ * lock of the call's async state, which the container holds while it reports the completion; that
+ * report comes only after the call's one completion (the exchange completes once), or after the
+ * error callback has shut this guard. Setting a read or write listener can take the connection's
+ * lock, and stays outside.
  */
 final class StreamGuard {
     /** A use of a call that the container has already given up. */

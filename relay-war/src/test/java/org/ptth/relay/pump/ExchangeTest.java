@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -307,6 +308,41 @@ class ExchangeTest {
             threads.shutdownNow();
         }
         assertEquals(List.of("write returned", "error callback returned"), events);
+    }
+
+    @Test
+    void theContainerErrorWaitsForACompleteUnderWayOnAnotherThread() throws Exception {
+        final CountDownLatch completing = new CountDownLatch(1);
+        final CountDownLatch letCompleteEnd = new CountDownLatch(1);
+        final List<String> events = new CopyOnWriteArrayList<>();
+        doAnswer(call -> {
+            completing.countDown();
+            letCompleteEnd.await(30, TimeUnit.SECONDS);
+            events.add("complete returned");
+            return null;
+        }).when(async).complete();
+        final ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            final Future<?> finisher = threads.submit(() -> exchange.finish(204));
+            assertTrue(completing.await(30, TimeUnit.SECONDS));
+            final Future<?> container = threads.submit(() -> {
+                exchange.onError(new AsyncEvent(async, new IOException("reset")));
+                events.add("error callback returned");
+            });
+            // Give the error callback time to return if nothing holds it (the bug); then let complete() end.
+            try {
+                container.get(1, TimeUnit.SECONDS);
+            } catch (final TimeoutException heldAsItShouldBe) {
+                // the callback waits for complete(): as it should
+            }
+            letCompleteEnd.countDown();
+            finisher.get(30, TimeUnit.SECONDS);
+            container.get(30, TimeUnit.SECONDS);
+        } finally {
+            threads.shutdownNow();
+        }
+        // Tomcat completes and recycles the call when the callback returns: complete() must be over by then.
+        assertEquals(List.of("complete returned", "error callback returned"), events);
     }
 
     @Test
