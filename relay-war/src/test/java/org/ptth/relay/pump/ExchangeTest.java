@@ -15,6 +15,7 @@ import org.mockito.Mock;
 import org.mockito.junit.jupiter.MockitoExtension;
 import org.mockito.junit.jupiter.MockitoSettings;
 import org.mockito.quality.Strictness;
+import org.mockito.stubbing.Answer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -279,70 +280,71 @@ class ExchangeTest {
 
     @Test
     void theContainerErrorWaitsForAWriteUnderWayOnAnotherThread() throws Exception {
-        final CountDownLatch writing = new CountDownLatch(1);
-        final CountDownLatch letWriteEnd = new CountDownLatch(1);
-        final List<String> events = new CopyOnWriteArrayList<>();
-        doAnswer(call -> {
-            writing.countDown();
-            letWriteEnd.await(30, TimeUnit.SECONDS);
-            events.add("write returned");
-            return null;
-        }).when(body).write(any(byte[].class), anyInt(), anyInt());
         final ServletOutputStream out = exchange.output();
-        final ExecutorService threads = Executors.newFixedThreadPool(2);
-        try {
-            final Future<?> pump = threads.submit(() -> {
-                out.write(new byte[8], 0, 8);
-                return null;
-            });
-            assertTrue(writing.await(30, TimeUnit.SECONDS));
-            final Future<?> container = threads.submit(() -> {
-                exchange.onError(new AsyncEvent(async, new IOException("reset")));
-                events.add("error callback returned");
-            });
-            // The error callback cannot return while the write is under way; let the write end.
-            letWriteEnd.countDown();
-            pump.get(30, TimeUnit.SECONDS);
-            container.get(30, TimeUnit.SECONDS);
-        } finally {
-            threads.shutdownNow();
-        }
-        assertEquals(List.of("write returned", "error callback returned"), events);
+        final List<String> events = errorCallbackDuring(
+                answer -> doAnswer(answer).when(body).write(any(byte[].class), anyInt(), anyInt()),
+                () -> out.write(new byte[8], 0, 8));
+        assertEquals(List.of("use returned", "error callback returned"), events);
     }
 
     @Test
     void theContainerErrorWaitsForACompleteUnderWayOnAnotherThread() throws Exception {
-        final CountDownLatch completing = new CountDownLatch(1);
-        final CountDownLatch letCompleteEnd = new CountDownLatch(1);
+        final List<String> events = errorCallbackDuring(answer -> doAnswer(answer).when(async).complete(),
+                () -> exchange.finish(204));
+        assertEquals(List.of("use returned", "error callback returned"), events);
+    }
+
+    /** A use of the call from another thread, made to block inside the container's method. */
+    private interface Use {
+        void run() throws IOException;
+    }
+
+    /** Stubs a container method of a mock with the answer given. */
+    private interface Stubbing {
+        void stub(Answer<Object> answer) throws IOException;
+    }
+
+    /**
+     * Runs {@code use} on one thread and holds it inside the container method that {@code blockIn}
+     * stubs with the answer given to it; meanwhile the container reports an error on another
+     * thread. Tomcat completes and recycles the call as soon as that callback returns, so the use
+     * must have returned first: the returned list says in which order they did.
+     */
+    private List<String> errorCallbackDuring(final Stubbing blockIn,
+                                             final Use use) throws Exception {
+        final CountDownLatch inside = new CountDownLatch(1);
+        final CountDownLatch letUseEnd = new CountDownLatch(1);
         final List<String> events = new CopyOnWriteArrayList<>();
-        doAnswer(call -> {
-            completing.countDown();
-            letCompleteEnd.await(30, TimeUnit.SECONDS);
-            events.add("complete returned");
+        blockIn.stub(call -> {
+            inside.countDown();
+            letUseEnd.await(30, TimeUnit.SECONDS);
+            events.add("use returned");
             return null;
-        }).when(async).complete();
+        });
         final ExecutorService threads = Executors.newFixedThreadPool(2);
         try {
-            final Future<?> finisher = threads.submit(() -> exchange.finish(204));
-            assertTrue(completing.await(30, TimeUnit.SECONDS));
+            final Future<?> user = threads.submit(() -> {
+                use.run();
+                return null;
+            });
+            assertTrue(inside.await(30, TimeUnit.SECONDS));
             final Future<?> container = threads.submit(() -> {
                 exchange.onError(new AsyncEvent(async, new IOException("reset")));
                 events.add("error callback returned");
             });
-            // Give the error callback time to return if nothing holds it (the bug); then let complete() end.
+            // Give the callback time to return if nothing holds it (the bug); then let the use end.
             try {
                 container.get(1, TimeUnit.SECONDS);
             } catch (final TimeoutException heldAsItShouldBe) {
-                // the callback waits for complete(): as it should
+                // the callback waits for the use: as it should
             }
-            letCompleteEnd.countDown();
-            finisher.get(30, TimeUnit.SECONDS);
+            letUseEnd.countDown();
+            user.get(30, TimeUnit.SECONDS);
             container.get(30, TimeUnit.SECONDS);
         } finally {
             threads.shutdownNow();
         }
-        // Tomcat completes and recycles the call when the callback returns: complete() must be over by then.
-        assertEquals(List.of("complete returned", "error callback returned"), events);
+        return events;
     }
 
     @Test
