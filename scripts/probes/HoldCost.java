@@ -43,10 +43,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 public final class HoldCost {
     private static final Queue<Object> HELD = new ConcurrentLinkedQueue<>();
     private static final byte[] HELLO = "PTH1".getBytes(StandardCharsets.US_ASCII);
+    /** This file, run again as the clients' JVM; scripts/probes/hold-cost runs from the checkout's root. */
+    private static final String SOURCE = "scripts/probes/HoldCost.java";
 
     public static void main(final String[] args) throws Exception {
-        if (args.length == 3 && args[0].equals("clients")) {
-            clients(args[1], Integer.parseInt(args[2]));
+        if (args.length == 4 && args[0].equals("clients")) {
+            clients(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             return;
         }
         if (args.length != 2 || !(args[0].equals("async") || args[0].equals("upgrade"))) {
@@ -63,7 +65,7 @@ public final class HoldCost {
         long before = heapAfterGc();
         for (int round = 1; round <= 2; round++) {
             final Process clients = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
-                    sourceFile(), "clients", kind + ":" + port, Integer.toString(n))
+                    SOURCE, "clients", kind, Integer.toString(port), Integer.toString(n))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             children.add(clients);
             final int opened = clients.getInputStream().read();
@@ -193,9 +195,7 @@ public final class HoldCost {
     }
 
     /** The child: opens N connections of one kind, reads each answer, says 'R', holds until stdin ends. */
-    private static void clients(final String kindAndPort, final int n) throws IOException {
-        final String kind = kindAndPort.substring(0, kindAndPort.indexOf(':'));
-        final int port = Integer.parseInt(kindAndPort.substring(kindAndPort.indexOf(':') + 1));
+    private static void clients(final String kind, final int port, final int n) throws IOException {
         final String head = kind.equals("async")
                 ? "POST /async HTTP/1.1\r\nHost: probe\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nPTH1\r\n"
                 : "GET /upgrade HTTP/1.1\r\nHost: probe\r\nConnection: Upgrade\r\nUpgrade: ptth\r\n\r\nPTH1";
@@ -243,9 +243,5 @@ public final class HoldCost {
 
     private static String javaBin() {
         return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    }
-
-    private static String sourceFile() {
-        return System.getProperty("hold.cost.source", "scripts/probes/HoldCost.java");
     }
 }
