@@ -24,6 +24,12 @@ public final class Frames {
     public static final int HEADER_BYTES = 8;
     /** No payload is longer: a frame always fits a modest buffer, and no tunnel holds the connection long. */
     public static final int MAX_PAYLOAD = 65_536;
+    /**
+     * A WebSocket message holds whole frames, at most this many bytes of them: a sender gathers
+     * frames up to it, a receiver takes messages up to it (more than one full DATA frame, so that a
+     * bulk stream's frames share writes).
+     */
+    public static final int MAX_MESSAGE_BYTES = 262_144;
     /** Credit each direction of a tunnel starts with, before any CREDIT frame. */
     public static final int INITIAL_WINDOW = 65_536;
     /** Credit a receiver may have outstanding on one direction; a sender beyond it breaks the protocol. */
