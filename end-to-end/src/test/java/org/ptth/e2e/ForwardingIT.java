@@ -15,10 +15,12 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.security.MessageDigest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -70,6 +72,8 @@ class ForwardingIT {
     private static final long BULK_BYTES = 64L * 1024 * 1024;
     private static final int REPLY_BYTES = 1024 * 1024;
     private static final int TUNNELS = 100;
+    /** Four times the connectionTimeout: what Tomcat times out at, it would have timed out by then. */
+    private static final Duration SLOW_PEER_TIME = Duration.ofMillis(4L * CONNECTION_TIMEOUT_MILLIS);
     private static final Duration ABORT_PROPAGATION = Duration.ofSeconds(5);
     /** The relay's connect.wait below, plus a margin: how long an unknown port may take to be refused. */
     private static final Duration REFUSAL = Duration.ofSeconds(10 + 20);
@@ -394,7 +398,55 @@ class ForwardingIT {
         echoRoundTrip(clientPort, "still working\n".getBytes(US_ASCII));
     }
 
+    /**
+     * After the client's half-close, the server streams its reply slowly, a piece every heartbeat and a
+     * half, for four times the connector's connectionTimeout: every byte arrives, then a clean end.
+     */
+    @Test
+    @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void slowReplyAfterHalfCloseArrivesWhole() throws Exception {
+        try (Socket client = connect(clientPort)) {
+            try (Socket server = openHandedOverTunnel(client)) {
+                client.shutdownOutput();
+                assertEquals(-1, server.getInputStream().read(), "the client's half-close reached the server");
+                final FutureTask<Transfer> source = inBackground("slow-reply-source", () -> {
+                    final OutputStream out = server.getOutputStream();
+                    final MessageDigest digest = Transfer.sha256Digest();
+                    final long deadline = System.nanoTime() + SLOW_PEER_TIME.toNanos();
+                    long sent = 0;
+                    for (int piece = 0; System.nanoTime() < deadline; piece++) {
+                        final byte[] bytes = Transfer.randomBytes(1024, 500 + piece);
+                        out.write(bytes);
+                        out.flush();
+                        digest.update(bytes);
+                        sent += bytes.length;
+                        Thread.sleep(HEARTBEAT_SECONDS * 1500L); // the slow writer itself
+                    }
+                    server.shutdownOutput();
+                    return new Transfer(sent, HexFormat.of().formatHex(digest.digest()));
+                });
+                final MessageDigest digest = Transfer.sha256Digest();
+                final long received = readToEnd(client.getInputStream(), digest);
+                final Transfer sent = source.get(60, TimeUnit.SECONDS);
+                assertEquals(sent, new Transfer(received, HexFormat.of().formatHex(digest.digest())),
+                        "the slow reply after the client's half-close, up to end of stream");
+            }
+        }
+        assertNoServerErrors();
+    }
+
     // ---- helpers
+
+    /** Reads to end of stream into {@code digest}; returns the count. */
+    private static long readToEnd(final InputStream in, final MessageDigest digest) throws IOException {
+        final byte[] buffer = new byte[64 * 1024];
+        long total = 0;
+        for (int n; (n = in.read(buffer)) != -1; ) {
+            digest.update(buffer, 0, n);
+            total += n;
+        }
+        return total;
+    }
 
     /** Connects to the client proxy, says {@code H}, and checks the tunnel both ways; returns the server's end. */
     private Socket openHandedOverTunnel(final Socket client) throws Exception {
