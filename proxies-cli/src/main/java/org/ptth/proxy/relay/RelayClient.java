@@ -49,6 +49,7 @@ public final class RelayClient implements Closeable {
     private static final Timeout PROBE_TIMEOUT = Timeout.ofSeconds(30);
 
     static final String SEGMENT_HEADER = "Ptth-Segment";
+    static final String SEGMENT_NUMBER_HEADER = "Ptth-Segment-Number";
 
     private final RelayAddress address;
     private final String authorization;
@@ -131,14 +132,17 @@ public final class RelayClient implements Closeable {
 
     /**
      * One segment of a direction sent as segments: a finite body with {@code Ptth-Segment: more}
-     * or {@code last}. The relay answers once it has passed the bytes on, which a slow reader at
+     * or {@code last}, and its number in the direction (0 for the first). The relay answers once it has passed the bytes on, which a slow reader at
      * the other end may delay: the wait is bounded by the tunnel's peer timeout on the other direction.
      */
     public RelayCall postSegment(final String server, final String verb, final String id,
-                                 final byte[] body, final boolean last) {
+                                 final byte[] body, final long number, final boolean last) {
         final HttpPost post = request(server, verb, id,
                 new ByteArrayEntity(body, ContentType.APPLICATION_OCTET_STREAM), Timeout.DISABLED);
         post.setHeader(SEGMENT_HEADER, last ? "last" : "more");
+        // A segment is sent again when a broken connection took the answer to its first copy: the
+        // number lets the relay see the copy and answer it as done instead of relaying it twice.
+        post.setHeader(SEGMENT_NUMBER_HEADER, Long.toString(number));
         return new RelayCall(http, post, describe(verb, id));
     }
 

@@ -29,6 +29,8 @@ final class SegmentedSender implements Runnable {
     private final String server;
     private final String verb;
     private final TunnelSettings settings;
+    /** Segments sent so far: the next one's number. */
+    private long sent;
 
     SegmentedSender(final Tunnel tunnel, final RelayClient relay, final String server, final String verb,
                     final TunnelSettings settings) {
@@ -81,7 +83,7 @@ final class SegmentedSender implements Runnable {
 
     /** Sends one segment and waits for its 204; any other outcome aborts the tunnel. */
     private boolean send(final byte[] body, final boolean last) {
-        final RelayCall call = relay.postSegment(server, verb, tunnel.id(), body, last);
+        final RelayCall call = relay.postSegment(server, verb, tunnel.id(), body, sent++, last);
         tunnel.outboundCall(call);
         final RelayResponse response;
         try {

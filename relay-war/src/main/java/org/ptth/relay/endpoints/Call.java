@@ -34,9 +34,9 @@ record Call(Principal caller, EndpointPath path, HttpServletRequest request, Htt
         return "1".equals(request.getHeader("Ptth-Duplex"));
     }
 
-    /** The segment header of a segmented upload, or null for a streaming body. */
+    /** The segment headers of a segmented upload, or null for a streaming body. */
     Segment segment() throws RelayException {
-        return Segment.parse(request.getHeader(Segment.HEADER));
+        return Segment.parse(request.getHeader(Segment.HEADER), request.getHeader(Segment.NUMBER_HEADER));
     }
 
     TunnelRegistry.ExchangeStarter starter() {

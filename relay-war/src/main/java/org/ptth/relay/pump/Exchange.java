@@ -3,6 +3,7 @@ package org.ptth.relay.pump;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -160,6 +161,44 @@ public final class Exchange implements AsyncListener {
             }
         });
         complete();
+    }
+
+    /**
+     * Reads the request body to its end without holding a thread, throws it away, then completes
+     * with an empty answer of this status: for a call whose body is already done with (a repeated
+     * segment), so that the connection stays usable and no container thread swallows the body.
+     */
+    public void discardBodyThenFinish(final int status) {
+        final ServletInputStream in;
+        try {
+            in = input();
+        } catch (final IOException lost) {
+            return; // the container ends a call it gave up
+        }
+        in.setReadListener(new ReadListener() {
+            @Override
+            public void onDataAvailable() throws IOException {
+                final byte[] scratch = new byte[8192];
+                while (!in.isFinished() && in.isReady()) {
+                    if (in.read(scratch) < 0) {
+                        break;
+                    }
+                }
+                if (in.isFinished()) {
+                    finish(status);
+                }
+            }
+
+            @Override
+            public void onAllDataRead() {
+                finish(status);
+            }
+
+            @Override
+            public void onError(final Throwable t) {
+                // the container's error callback on this exchange ends it
+            }
+        });
     }
 
     /** Answers with an error line when the response is still uncommitted, then completes. */

@@ -2,12 +2,25 @@ package org.ptth.relay.registry;
 
 /**
  * Which request bodies one direction of a tunnel still takes: a single streaming body, or
- * segments one at a time (segmented uploads), the last of which closes the gate.
+ * segments one at a time (segmented uploads), the last of which closes the gate. Numbered segments
+ * must come in order; the copy of the segment just relayed is recognised as a repeat.
  */
 final class SourceGate {
+    /** What becomes of a segment that knocks. */
+    enum Admission {
+        /** Relay it. */
+        ADMITTED,
+        /** A copy of the segment last relayed, which is done: answer it as done, relay nothing. */
+        REPEAT,
+        /** Not now or never: the previous one is still in flight, the last has come, or out of order. */
+        REFUSED
+    }
+
     private boolean closed;
     private boolean inFlight;
     private boolean used;
+    /** The number the next numbered segment must carry. */
+    private long next;
 
     synchronized boolean admitStream() {
         if (closed || inFlight) {
@@ -18,14 +31,19 @@ final class SourceGate {
         return true;
     }
 
-    synchronized boolean admitSegment(final boolean last) {
-        if (closed || inFlight) {
-            return false;
+    synchronized Admission admitSegment(final Segment segment) {
+        final long number = segment.number();
+        if (number != Segment.UNNUMBERED && number == next - 1 && !inFlight) {
+            return Admission.REPEAT;
+        }
+        if (closed || inFlight || (number != Segment.UNNUMBERED && number != next)) {
+            return Admission.REFUSED;
         }
         inFlight = true;
-        closed = last;
+        closed = segment.last();
         used = true;
-        return true;
+        next++;
+        return Admission.ADMITTED;
     }
 
     /** Whether any body, streaming or a segment, has come for this direction. */

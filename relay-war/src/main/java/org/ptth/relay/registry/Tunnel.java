@@ -196,14 +196,22 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
 
     private void attach(final TunnelRegistry.ExchangeStarter starter, final SourceGate gate, final Splice splice,
                         final Segment segment) throws RelayException {
-        final boolean admitted = segment == null ? gate.admitStream() : gate.admitSegment(segment == Segment.LAST);
-        if (!admitted) {
+        final SourceGate.Admission admission = segment == null
+                ? (gate.admitStream() ? SourceGate.Admission.ADMITTED : SourceGate.Admission.REFUSED)
+                : gate.admitSegment(segment);
+        if (admission == SourceGate.Admission.REFUSED) {
             throw RelayException.conflict(segment == null || splice.isDone()
                     ? "connection id already used on this endpoint"
-                    : "previous segment still in flight, or the last one was sent");
+                    : "segment out of turn: the previous one is still in flight, the last one was sent,"
+                    + " or a number was skipped");
         }
         if (state.get() != State.OPEN) {
             throw RelayException.conflict("connection id is not open");
+        }
+        if (admission == SourceGate.Admission.REPEAT) {
+            // Its first copy went through; the proxy missed our answer and sent it again.
+            starter.start().discardBodyThenFinish(204);
+            return;
         }
         final Exchange exchange = starter.start();
         exchange.onFailure(this);
@@ -211,7 +219,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
         if (segment == null) {
             splice.attachSource(exchange);
         } else {
-            splice.attachSegment(exchange, segment == Segment.LAST);
+            splice.attachSegment(exchange, segment.last());
         }
     }
 

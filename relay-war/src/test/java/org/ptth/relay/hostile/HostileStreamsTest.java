@@ -215,6 +215,28 @@ class HostileStreamsTest {
     }
 
     @Test
+    @Order(6)
+    void aRepeatedSegmentIsAnsweredAsDoneAndNotRelayedTwice() throws Exception {
+        final OpenTunnel t = OpenTunnel.open(relay.calls(), CLI2_KEY, "segments");
+        final String upstream = "v1/srv/upstream/" + t.id();
+        assertEquals(204, segment(upstream, 0, false, "first|").status());
+        assertEquals(204, segment(upstream, 1, false, "second|").status());
+        // The proxy's HTTP client sends a segment again when a broken connection took the answer.
+        assertEquals(204, segment(upstream, 1, false, "second|").status(), "a copy of the segment just relayed");
+        assertRefusal(segment(upstream, 0, false, "first|"), 409);
+        assertRefusal(segment(upstream, 3, false, "skipped a number|"), 409);
+        assertEquals(204, segment(upstream, 2, true, "third").status());
+        assertEquals("first|second|third", new String(t.accept().body().readAllBytes(), StandardCharsets.US_ASCII),
+                "what the server received: every segment once, in order");
+        assertRefusal(segment(upstream, 2, true, "third"), 409);
+        try (ChunkedUpload down = relay.upload(SERVER_KEY, "v1/srv/downstream/" + t.id())) {
+            assertEquals(204, down.finish());
+        }
+        assertEquals(0, OpenTunnel.drain(t.connect().body()));
+        relay.guard().assertStillMoving();
+    }
+
+    @Test
     @Order(Integer.MAX_VALUE)
     void zzGuardTunnelArrivedIntact() throws Exception {
         relay.guard().finishAndAssertIntact();
@@ -227,6 +249,14 @@ class HostileStreamsTest {
         } catch (final IOException closed) {
             // Closed without an answer: what HTTP allows once the framing of a body is lost.
         }
+    }
+
+    /** One segment of a segmented upload, by hand, with its number. */
+    private static Response segment(final String relative, final long number, final boolean last, final String body)
+            throws IOException {
+        return relay.send("POST " + path(relative) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Authorization: Bearer " + CLI2_KEY + "\r\nPtth-Segment: " + (last ? "last" : "more") + "\r\n"
+                + "Ptth-Segment-Number: " + number + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
     }
 
     private static byte[] bytes(final String s) {
