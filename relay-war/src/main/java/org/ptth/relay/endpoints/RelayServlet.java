@@ -10,6 +10,7 @@ import org.ptth.relay.auth.Principal;
 import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.errors.ErrorResponses;
 import org.ptth.relay.errors.RelayException;
+import org.ptth.relay.pump.BodyDrain;
 
 import java.io.IOException;
 import java.util.Map;
@@ -68,34 +69,24 @@ public final class RelayServlet extends HttpServlet {
             LOG.fine(request.getMethod() + " " + request.getRequestURI() + " from " + request.getRemoteAddr()
                     + ": " + e.status() + " " + e.getMessage());
         }
-        if (request.isAsyncStarted()) {
-            ErrorResponses.send(response, e);
-            request.getAsyncContext().complete();
-            return;
-        }
-        if (!hasBody(request)) {
-            ErrorResponses.send(response, e);
-            return;
-        }
-        // The container would read an unread body to its end on this thread before freeing it, however
-        // slowly it comes: answer at once, then let the body drain without blocking.
-        final AsyncContext async = request.startAsync();
-        async.setTimeout(0);
         ErrorResponses.send(response, e);
-        response.flushBuffer();
-        request.getInputStream().setReadListener(
-                new BodyCollector(request.getInputStream(), 0, kept -> completeQuietly(async), () -> { }));
-    }
-
-    private static boolean hasBody(final HttpServletRequest request) {
-        return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
-    }
-
-    private static void completeQuietly(final AsyncContext async) {
-        try {
-            async.complete();
-        } catch (final IllegalStateException alreadyOver) {
-            // The container ended it first.
+        if (request.isAsyncStarted()) {
+            // Refused after its exchange began: drain like any other answered call (UnreadBodyFilter
+            // does it for the calls still in the servlet's hands).
+            final AsyncContext async = request.getAsyncContext();
+            final Runnable complete = () -> {
+                try {
+                    async.complete();
+                } catch (final IllegalStateException alreadyOver) {
+                    // the container ended it first
+                }
+            };
+            response.flushBuffer();
+            try {
+                BodyDrain.thenComplete(request.getInputStream(), complete);
+            } catch (final IllegalStateException bodyTakenAlready) {
+                complete.run();
+            }
         }
     }
 }

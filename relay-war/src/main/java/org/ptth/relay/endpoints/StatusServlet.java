@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  * Live figures for operators, monitoring and the benchmark: tunnels, parked polls, JVM threads and
  * heap. Guarded by the admin key; absent (404) when the configuration names none.
  */
-@WebServlet(name = "ptth-status", urlPatterns = "/status")
+@WebServlet(name = "ptth-status", urlPatterns = "/status", asyncSupported = true)
 public final class StatusServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 

@@ -3,7 +3,6 @@ package org.ptth.relay.pump;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -46,6 +45,8 @@ public final class Exchange implements AsyncListener {
     private volatile String abortReason;
     private volatile Failure failure;
     private volatile Runnable whenCompleted;
+    /** Whether a splice took the request body: then it reads it, and nobody else may. */
+    private volatile boolean inputTaken;
 
     private Exchange(final AsyncContext async, final String label) {
         this.async = async;
@@ -79,6 +80,7 @@ public final class Exchange implements AsyncListener {
 
     /** The request body, guarded: usable from any thread, failing once the connection is gone. */
     public ServletInputStream input() throws IOException {
+        inputTaken = true;
         guard.enter();
         try {
             return new GuardedInput(request.getInputStream(), guard);
@@ -164,41 +166,11 @@ public final class Exchange implements AsyncListener {
     }
 
     /**
-     * Reads the request body to its end without holding a thread, throws it away, then completes
-     * with an empty answer of this status: for a call whose body is already done with (a repeated
-     * segment), so that the connection stays usable and no container thread swallows the body.
+     * Completes with an empty answer of this status once the request body has been read and dropped:
+     * for a call whose body is already done with (a repeated segment). See {@link #complete()}.
      */
     public void discardBodyThenFinish(final int status) {
-        final ServletInputStream in;
-        try {
-            in = input();
-        } catch (final IOException lost) {
-            return; // the container ends a call it gave up
-        }
-        in.setReadListener(new ReadListener() {
-            @Override
-            public void onDataAvailable() throws IOException {
-                final byte[] scratch = new byte[8192];
-                while (!in.isFinished() && in.isReady()) {
-                    if (in.read(scratch) < 0) {
-                        break;
-                    }
-                }
-                if (in.isFinished()) {
-                    finish(status);
-                }
-            }
-
-            @Override
-            public void onAllDataRead() {
-                finish(status);
-            }
-
-            @Override
-            public void onError(final Throwable t) {
-                // the container's error callback on this exchange ends it
-            }
-        });
+        finish(status);
     }
 
     /** Answers with an error line when the response is still uncommitted, then completes. */
@@ -259,6 +231,43 @@ public final class Exchange implements AsyncListener {
      * from running in between.
      */
     private void complete() {
+        if (!inputTaken && drainFirst()) {
+            return;
+        }
+        completeNow();
+    }
+
+    /**
+     * A call answered with its body unread (a refused connect, a poll answered 204, a repeated
+     * segment): the container would read the rest on one of its threads when the call completes,
+     * however slowly it came. Push the answer out, read the body without blocking, complete after.
+     */
+    private boolean drainFirst() {
+        final ServletInputStream in;
+        if (!guard.tryEnter()) {
+            return false;
+        }
+        try {
+            if (!BodyDrain.unfinished(request)) {
+                return false;
+            }
+            response.flushBuffer();
+        } catch (final IOException | RuntimeException e) {
+            LOG.log(Level.FINE, label + ": could not push the answer out before draining", e);
+            return false;
+        } finally {
+            guard.exit();
+        }
+        try {
+            in = input();
+        } catch (final IOException lost) {
+            return false;
+        }
+        BodyDrain.thenComplete(in, this::completeNow);
+        return true;
+    }
+
+    private void completeNow() {
         if (!guard.tryEnter()) {
             return; // the container completes a call whose connection broke, once its callbacks return
         }

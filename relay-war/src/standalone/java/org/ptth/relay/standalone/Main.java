@@ -327,6 +327,10 @@ public final class Main {
             settings.put("connectionTimeout", "20000");
             settings.put("maxConnections", "10000");
             settings.put("maxThreads", "200");
+            // A body left unread by a call outside the relay's context (which no filter of the relay
+            // sees) is not swallowed: the connection is closed after one read instead of holding a
+            // request thread for as long as a trickle lasts.
+            settings.put("maxSwallowSize", "0");
             for (final Map.Entry<String, String> setting : settings.entrySet()) {
                 final Object known = call(connector, "setProperty", types(String.class, String.class),
                         setting.getKey(), setting.getValue());
@@ -338,7 +342,7 @@ public final class Main {
 
             // No default web.xml: the relay needs neither Tomcat's JSP servlet (not embedded here)
             // nor its default servlet, which would serve the launcher's classes at the WAR root.
-            // Whatever is not under /v1/ gets a plain 404.
+            // Whatever is not under /v1/ gets the relay's own 404 (NotFoundServlet).
             call(tomcat, "setAddDefaultWebXmlToWebapp", types(boolean.class), false);
             final Object context = call(tomcat, "addWebapp", types(String.class, String.class),
                     options.contextPath(), war.toString());

@@ -4,10 +4,14 @@ import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.ptth.relay.RelayLifecycle;
 import org.ptth.relay.auth.KeyHashes;
 import org.ptth.relay.endpoints.RelayServlet;
+import org.ptth.relay.endpoints.NotFoundServlet;
 import org.ptth.relay.endpoints.StatusServlet;
+import org.ptth.relay.endpoints.UnreadBodyFilter;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,8 +45,20 @@ public final class EmbeddedRelay implements AutoCloseable {
         ctx.addApplicationListener(RelayLifecycle.class.getName());
         Tomcat.addServlet(ctx, "relay", new RelayServlet()).setAsyncSupported(true);
         ctx.addServletMappingDecoded("/v1/*", "relay");
-        Tomcat.addServlet(ctx, "status", new StatusServlet());
+        Tomcat.addServlet(ctx, "status", new StatusServlet()).setAsyncSupported(true);
         ctx.addServletMappingDecoded("/status", "status");
+        // What the WAR declares by annotations: the filter in front of everything, the 404 behind it.
+        Tomcat.addServlet(ctx, "not-found", new NotFoundServlet()).setAsyncSupported(true);
+        ctx.addServletMappingDecoded("/", "not-found");
+        final FilterDef unreadBody = new FilterDef();
+        unreadBody.setFilterName("unread-body");
+        unreadBody.setFilter(new UnreadBodyFilter());
+        unreadBody.setAsyncSupported("true");
+        ctx.addFilterDef(unreadBody);
+        final FilterMap everything = new FilterMap();
+        everything.setFilterName("unread-body");
+        everything.addURLPattern("/*");
+        ctx.addFilterMap(everything);
         tomcat.start();
     }
 
