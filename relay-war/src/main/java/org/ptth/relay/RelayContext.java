@@ -25,13 +25,17 @@ public final class RelayContext {
         context.setAttribute(ATTRIBUTE, this);
     }
 
-    /** The configuration in force, or null while there is none (see {@link #unavailableReason()}). */
+    /** The configuration in force, or null while there is none (see {@link #unavailableAnswer()}). */
     public RelayConfig config() {
         return config.current();
     }
 
-    public String unavailableReason() {
-        return config.unavailableReason();
+    /**
+     * What a caller hears while there is no valid configuration: nothing of the file's path or of
+     * the names in it, since nobody can be authenticated yet. The reason itself is in the log.
+     */
+    public String unavailableAnswer() {
+        return "relay not configured: its configuration file is missing or invalid (the relay's log says why)";
     }
 
     public TunnelRegistry registry() {

@@ -44,7 +44,7 @@ public final class RelayServlet extends HttpServlet {
             final RelayContext relay = RelayContext.of(getServletContext());
             final RelayConfig config = relay.config();
             if (config == null) {
-                throw RelayException.unavailable(relay.unavailableReason(), 10);
+                throw RelayException.unavailable(relay.unavailableAnswer(), 10);
             }
             final EndpointPath path = EndpointPath.parse(request.getPathInfo());
             final Principal caller = config.authenticator().authenticate(request.getHeader("Authorization"))

@@ -30,7 +30,7 @@ public final class StatusServlet extends HttpServlet {
         final RelayContext relay = RelayContext.of(getServletContext());
         final RelayConfig config = relay.config();
         if (config == null) {
-            ErrorResponses.send(response, 503, relay.unavailableReason(), 10, false);
+            ErrorResponses.send(response, 503, relay.unavailableAnswer(), 10, false);
             return;
         }
         if (config.adminAuthenticator() == null) {
