@@ -3,11 +3,13 @@ package org.ptth.proxy.tunnel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 
 import org.ptth.proxy.framing.Frame;
 import org.ptth.proxy.framing.FrameReader;
 import org.ptth.proxy.framing.FramingException;
 import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.protocol.Reasons;
 
 /**
  * Moves the incoming direction (downstream on the client, upstream on the server) from a streamed
@@ -15,6 +17,9 @@ import org.ptth.proxy.relay.StreamedResponse;
  * arrive well within it while the peer lives.
  */
 final class InboundPump implements Runnable {
+
+    /** A peer's ABORT may carry up to a megabyte of any bytes: the log line gets this much, escaped. */
+    static final int MAX_LOGGED_REASON = 1024;
 
     private final Tunnel tunnel;
     private final StreamedResponse response;
@@ -69,7 +74,7 @@ final class InboundPump implements Runnable {
                 case ABORT:
                     tunnel.abort(frame.reason().equals(FrameReader.CUT_REASON)
                             ? description + ": " + FrameReader.CUT_REASON
-                            : "peer aborted: " + frame.reason());
+                            : "peer aborted: " + Reasons.printable(ByteBuffer.wrap(frame.payload()), MAX_LOGGED_REASON));
                     return;
                 default:
                     throw new IllegalStateException("unhandled frame type " + frame.type());
