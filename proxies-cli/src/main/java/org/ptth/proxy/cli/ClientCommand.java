@@ -77,6 +77,7 @@ final class ClientCommand extends Command {
         final SSLContext tls = RelayOptions.tls(args);
         final String key = RelayOptions.key(this, args);
         RelayOptions.configureLog(args);
+        RelayOptions.warnIfKeysInClear(address);
 
         final ServerSocket listener = bind(listen);
         final ExecutorService pool = TunnelThreads.newPool();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.logging.Logger;
 
 import javax.net.ssl.SSLContext;
 
@@ -68,6 +69,15 @@ final class RelayOptions {
                 .addOption(Option.builder().longOpt("fail-fast")
                         .desc("exit 4 if the relay cannot be reached at start, instead of retrying").get())
                 .addOption(Option.builder("v").longOpt("verbose").desc("log debug detail").get());
+    }
+
+    /** Once at start, after the log is set up: a key about to travel in clear is worth a word. */
+    static void warnIfKeysInClear(final RelayAddress address) {
+        if (address.sendsKeysInClear()) {
+            Logger.getLogger(RelayOptions.class.getName()).warning(() -> "the relay URL " + address
+                    + " is plain http to another machine: this proxy's key travels in clear on every call;"
+                    + " use https (or a reverse proxy on this machine that adds TLS)");
+        }
     }
 
     static RelayAddress relay(final Command command, final Arguments args) throws CliException {

@@ -83,6 +83,7 @@ final class ServerCommand extends Command {
         final SSLContext tls = RelayOptions.tls(args);
         final String key = RelayOptions.key(this, args);
         RelayOptions.configureLog(args);
+        RelayOptions.warnIfKeysInClear(address);
 
         final ExecutorService pool = TunnelThreads.newPool();
         try (RelayClient relay = new RelayClient(address, key, tls, proxy);

@@ -46,6 +46,19 @@ public final class RelayAddress {
         return base;
     }
 
+    /**
+     * Whether every call would show the key to the network: plain HTTP to anything but this machine
+     * (a reverse proxy on the same host, which terminates TLS for the outside, is fine).
+     */
+    public boolean sendsKeysInClear() {
+        if (!"http".equals(scheme())) {
+            return false;
+        }
+        final String host = base.getHost().toLowerCase(Locale.ROOT);
+        return !(host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.")
+                || host.equals("[::1]") || host.equals("::1"));
+    }
+
     /** {@code http} or {@code https}. */
     public String scheme() {
         return base.getScheme();
