@@ -3,18 +3,21 @@ package org.ptth.relay;
 import jakarta.servlet.ServletContext;
 import org.ptth.relay.config.ConfigWatcher;
 import org.ptth.relay.config.RelayConfig;
+import org.ptth.relay.mux.MuxRouter;
 import org.ptth.relay.registry.TunnelRegistry;
 
-/** What the endpoints share within one deployment: the configuration in force and the tunnels. */
+/** What the endpoints share within one deployment: the configuration in force and the tunnels of each transport. */
 public final class RelayContext {
     private static final String ATTRIBUTE = RelayContext.class.getName();
 
     private final ConfigWatcher config;
     private final TunnelRegistry registry;
+    private final MuxRouter mux;
 
-    public RelayContext(final ConfigWatcher config, final TunnelRegistry registry) {
+    public RelayContext(final ConfigWatcher config, final TunnelRegistry registry, final MuxRouter mux) {
         this.config = config;
         this.registry = registry;
+        this.mux = mux;
     }
 
     public static RelayContext of(final ServletContext context) {
@@ -40,5 +43,10 @@ public final class RelayContext {
 
     public TunnelRegistry registry() {
         return registry;
+    }
+
+    /** The multiplexed transport's connections and tunnels. */
+    public MuxRouter mux() {
+        return mux;
     }
 }

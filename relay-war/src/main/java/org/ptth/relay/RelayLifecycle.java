@@ -5,6 +5,8 @@ import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.annotation.WebListener;
 import org.ptth.relay.config.ConfigWatcher;
+import org.ptth.relay.config.RelayConfig;
+import org.ptth.relay.mux.MuxRouter;
 import org.ptth.relay.registry.TunnelRegistry;
 
 import java.nio.file.Path;
@@ -13,7 +15,8 @@ import java.util.logging.Logger;
 
 /**
  * Starts the relay with its web application and stops it with it: on undeploy every tunnel ends
- * and the timer thread stops, so that the container finds nothing left behind.
+ * (a mux tunnel after shutdown.grace, its proxies told by GOAWAY) and the timer threads stop, so
+ * that the container finds nothing left behind.
  */
 @WebListener
 public final class RelayLifecycle implements ServletContextListener {
@@ -26,10 +29,14 @@ public final class RelayLifecycle implements ServletContextListener {
     public void contextInitialized(final ServletContextEvent event) {
         final ServletContext context = event.getServletContext();
         final Path file = configFile(context);
-        final AtomicReference<TunnelRegistry> registryRef = new AtomicReference<>();
-        final ConfigWatcher watcher = new ConfigWatcher(file, next -> registryRef.get().configChanged(next));
+        final AtomicReference<RelayContext> relayRef = new AtomicReference<>();
+        final ConfigWatcher watcher = new ConfigWatcher(file, next -> {
+            relayRef.get().registry().configChanged(next);
+            relayRef.get().mux().configChanged(next);
+        });
         final TunnelRegistry registry = new TunnelRegistry(watcher::current);
-        registryRef.set(registry);
+        final MuxRouter mux = new MuxRouter(watcher::current, registry::liveTunnels);
+        relayRef.set(new RelayContext(watcher, registry, mux));
         watcher.check();
         registry.every(CONFIG_CHECK_MILLIS, watcher::check);
         registry.every(REAP_MILLIS, () -> {
@@ -37,7 +44,7 @@ public final class RelayLifecycle implements ServletContextListener {
                 registry.reapIdle();
             }
         });
-        new RelayContext(watcher, registry).bind(context);
+        relayRef.get().bind(context);
         LOG.info("ptth relay started at context path '" + context.getContextPath() + "', configuration " + file);
     }
 
@@ -45,8 +52,10 @@ public final class RelayLifecycle implements ServletContextListener {
     public void contextDestroyed(final ServletContextEvent event) {
         final RelayContext relay = RelayContext.of(event.getServletContext());
         if (relay != null) {
-            final int tunnels = relay.registry().liveTunnels();
+            final int tunnels = relay.registry().liveTunnels() + relay.mux().liveTunnels();
+            final RelayConfig config = relay.config();
             relay.registry().shutdown();
+            relay.mux().shutdown(config == null ? 0 : config.mux().shutdownGrace().toMillis());
             LOG.info("ptth relay stopped; " + tunnels + " tunnels closed");
         }
     }

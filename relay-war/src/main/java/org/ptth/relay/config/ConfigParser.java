@@ -27,6 +27,7 @@ public final class ConfigParser {
     private static final Pattern PRINCIPAL_KEY = Pattern.compile("(server|client)\\.(.+)\\.(key-sha256|allow)");
     private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*([kmg])?", Pattern.CASE_INSENSITIVE);
 
     private ConfigParser() {
     }
@@ -99,6 +100,11 @@ public final class ConfigParser {
                 count(source, settings, "limit.pending-connects-per-server", 256),
                 count(source, settings, "limit.tunnels-per-client", 1024),
                 count(source, settings, "limit.tunnels", 8192));
+        final RelayConfig.Mux mux = new RelayConfig.Mux(
+                duration(source, settings, "mux.peer-timeout", Duration.ofSeconds(45)),
+                size(source, settings, "mux.buffer.max", RelayConfig.Mux.defaultBufferMax()),
+                count(source, settings, "limit.mux-connections-per-principal", 16),
+                duration(source, settings, "shutdown.grace", Duration.ofSeconds(10)));
         final String admin = settings.remove("admin.key-sha256");
         if (admin != null && !HEX_SHA256.matcher(admin).matches()) {
             throw new ConfigException(source + ": admin.key-sha256: expected 64 lowercase hex characters");
@@ -110,7 +116,7 @@ public final class ConfigParser {
             throw new ConfigException(source + ": unknown setting '" + settings.keySet().iterator().next()
                     + "' (see conf/ptth-relay.properties for the settings there are)");
         }
-        return new RelayConfig(servers, clients, allows, timeouts, limits, admin);
+        return new RelayConfig(servers, clients, allows, timeouts, limits, mux, admin);
     }
 
     private static Set<String> parseAllow(final String source, final String key, final String value) throws ConfigException {
@@ -153,6 +159,29 @@ public final class ConfigParser {
             throw new ConfigException(source + ": " + key + ": must be more than zero");
         }
         return d;
+    }
+
+    /** A byte count: a whole number, optionally with k, m or g (KiB, MiB, GiB). */
+    private static long size(final String source, final Map<String, String> settings, final String key,
+                             final long fallback) throws ConfigException {
+        final String value = settings.remove(key);
+        if (value == null) {
+            return fallback;
+        }
+        final Matcher m = SIZE.matcher(value);
+        if (!m.matches()) {
+            throw new ConfigException(source + ": " + key + ": '" + value + "' is not a size such as 64m, 512k, 1g");
+        }
+        final long n = Long.parseLong(m.group(1));
+        final int shift = m.group(2) == null ? 0 : switch (Character.toLowerCase(m.group(2).charAt(0))) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            default -> 30;
+        };
+        if (n < 1 || n > (Long.MAX_VALUE >> shift)) {
+            throw new ConfigException(source + ": " + key + ": '" + value + "' must be more than zero");
+        }
+        return n << shift;
     }
 
     private static int count(final String source, final Map<String, String> settings, final String key,

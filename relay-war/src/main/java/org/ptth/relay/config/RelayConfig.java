@@ -15,6 +15,7 @@ public final class RelayConfig {
     private final Map<String, Set<String>> allowedTargets;
     private final Timeouts timeouts;
     private final Limits limits;
+    private final Mux mux;
     private final KeyAuthenticator authenticator;
     private final KeyAuthenticator adminAuthenticator;
 
@@ -26,14 +27,27 @@ public final class RelayConfig {
     public record Limits(int listensPerServer, int pendingConnectsPerServer, int tunnelsPerClient, int tunnels) {
     }
 
+    /**
+     * The multiplexed transport's settings: how long a silent connection lives, how many bytes the
+     * relay may hold queued for all mux connections before it holds credit back, how many mux
+     * connections one principal may keep, and how long tunnels may finish when the relay stops.
+     */
+    public record Mux(Duration peerTimeout, long bufferMax, int connectionsPerPrincipal, Duration shutdownGrace) {
+        /** A quarter of the heap the JVM may grow to, at most 256 MiB. */
+        public static long defaultBufferMax() {
+            return Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4);
+        }
+    }
+
     RelayConfig(final Map<String, Principal> servers, final Map<String, Principal> clients,
                 final Map<String, Set<String>> allowedTargets, final Timeouts timeouts, final Limits limits,
-                final String adminKeyHash) {
+                final Mux mux, final String adminKeyHash) {
         this.servers = Map.copyOf(servers);
         this.clients = Map.copyOf(clients);
         this.allowedTargets = Map.copyOf(allowedTargets);
         this.timeouts = timeouts;
         this.limits = limits;
+        this.mux = mux;
         this.authenticator = new KeyAuthenticator(
                 java.util.stream.Stream.concat(servers.values().stream(), clients.values().stream()).toList());
         this.adminAuthenticator = adminKeyHash == null ? null
@@ -55,6 +69,10 @@ public final class RelayConfig {
 
     public Limits limits() {
         return limits;
+    }
+
+    public Mux mux() {
+        return mux;
     }
 
     /** True when the principal, with the very same key, is still configured. */

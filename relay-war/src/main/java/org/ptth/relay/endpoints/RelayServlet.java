@@ -33,10 +33,15 @@ public final class RelayServlet extends HttpServlet {
             "downstream", new DownstreamEndpoint(),
             "connect", new ConnectEndpoint(),
             "upstream", new UpstreamEndpoint());
+    private static final MuxEndpoint MUX = new MuxEndpoint();
 
     @Override
     protected void service(final HttpServletRequest request, final HttpServletResponse response) throws IOException {
         try {
+            if (MuxEndpoint.isMuxPath(request.getPathInfo())) {
+                MUX.handle(request, response, RelayContext.of(getServletContext()));
+                return;
+            }
             if (!"POST".equals(request.getMethod())) {
                 response.setHeader("Allow", "POST");
                 throw new RelayException(405, "every relay endpoint takes POST");

@@ -44,8 +44,10 @@ public final class StatusServlet extends HttpServlet {
         if ("1".equals(request.getParameter("gc"))) {
             System.gc();
         }
-        final String body = "tunnels=" + relay.registry().liveTunnels() + "\n"
+        final String body = "tunnels=" + (relay.registry().liveTunnels() + relay.mux().liveTunnels()) + "\n"
                 + "parked_polls=" + relay.registry().parkedPolls() + "\n"
+                + "mux_connections=" + relay.mux().connections() + "\n"
+                + "mux_buffered_bytes=" + relay.mux().bufferedBytes() + "\n"
                 + "threads=" + ManagementFactory.getThreadMXBean().getThreadCount() + "\n"
                 + "heap_used_bytes=" + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() + "\n";
         response.setContentType("text/plain;charset=UTF-8");

@@ -16,6 +16,7 @@ import org.ptth.relay.endpoints.UnreadBodyFilter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The relay on an embedded Tomcat on a free loopback port, with a configuration naming one server
@@ -32,6 +33,12 @@ public final class EmbeddedRelay implements AutoCloseable {
     private final Path configFile;
 
     public EmbeddedRelay(final String extraConfig) throws IOException, LifecycleException {
+        this(extraConfig, Map.of());
+    }
+
+    /** With more properties on the connector, such as a short {@code connectionTimeout}. */
+    public EmbeddedRelay(final String extraConfig, final Map<String, String> connectorProperties)
+            throws IOException, LifecycleException {
         dir = Files.createTempDirectory("ptth-relay-test");
         configFile = dir.resolve("ptth-relay.properties");
         writeConfig(extraConfig);
@@ -39,6 +46,7 @@ public final class EmbeddedRelay implements AutoCloseable {
         final Connector connector = new Connector();
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
+        connectorProperties.forEach(connector::setProperty);
         tomcat.setConnector(connector);
         final Context ctx = tomcat.addContext("/relay", dir.toString());
         ctx.addParameter(RelayLifecycle.CONFIG_PROPERTY, configFile.toString());

@@ -1,0 +1,362 @@
+package org.ptth.relay.mux;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.ptth.protocol.mux.MuxProtocolException;
+import org.ptth.protocol.mux.Payloads;
+import org.ptth.relay.auth.Principal;
+import org.ptth.relay.config.RelayConfig;
+import org.ptth.relay.errors.RelayException;
+import org.ptth.relay.websocket.CloseCodes;
+
+/**
+ * The relay's mux connections and the tunnels they carry: admits connections, finds a server
+ * connection for each OPEN (waiting up to connect.wait for one), applies the limits, and times
+ * what must be timed (connect.wait, accept.timeout, silent or stalled connections) on one timer
+ * thread of its own.
+ */
+public final class MuxRouter {
+    private static final Logger LOG = Logger.getLogger(MuxRouter.class.getName());
+    private static final long SWEEP_MILLIS = 1000;
+
+    private final Supplier<RelayConfig> config;
+    private final IntSupplier otherTunnels;
+    private final BufferBudget budget;
+    private final ScheduledExecutorService timers;
+    private final Set<MuxConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Map<String, List<MuxConnection>> serverConnections = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> connectionsByPrincipal = new ConcurrentHashMap<>();
+    private final Map<Target, ArrayDeque<MuxTunnel>> waiting = new ConcurrentHashMap<>();
+    private final Set<MuxTunnel> live = ConcurrentHashMap.newKeySet();
+    private final Set<MuxTunnel> pending = ConcurrentHashMap.newKeySet();
+    private final Map<String, AtomicInteger> tunnelsByClient = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> pendingByServer = new ConcurrentHashMap<>();
+    private volatile boolean stopping;
+
+    /** {@code otherTunnels}: the tunnels of the other transports, which count against the same limit. */
+    public MuxRouter(final Supplier<RelayConfig> config, final IntSupplier otherTunnels) {
+        this.config = config;
+        this.otherTunnels = otherTunnels;
+        this.budget = new BufferBudget(() -> {
+            final RelayConfig c = config.get();
+            return c == null ? RelayConfig.Mux.defaultBufferMax() : c.mux().bufferMax();
+        });
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "ptth-relay-mux-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timers.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    BufferBudget budget() {
+        return budget;
+    }
+
+    ScheduledFuture<?> after(final long nanos, final Runnable task) {
+        return timers.schedule(() -> {
+            try {
+                task.run();
+            } catch (final RuntimeException e) {
+                LOG.log(Level.WARNING, "mux timer task failed", e);
+            }
+        }, Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    // ---- connections
+
+    /**
+     * Checks that the principal may open one more mux connection and counts it; the returned action
+     * gives the count back once the container has let the connection go.
+     */
+    public Runnable admit(final Principal principal) throws RelayException {
+        if (stopping) {
+            throw RelayException.unavailable("relay stopping", 1);
+        }
+        final AtomicInteger count = connectionsByPrincipal.computeIfAbsent(principal.toString(), k -> new AtomicInteger());
+        if (count.incrementAndGet() > config.get().mux().connectionsPerPrincipal()) {
+            count.decrementAndGet();
+            throw new RelayException(429, "too many mux connections for " + principal, 5);
+        }
+        final AtomicBoolean once = new AtomicBoolean();
+        return () -> {
+            if (once.compareAndSet(false, true)) {
+                count.decrementAndGet();
+            }
+        };
+    }
+
+    /** A new connection on the carrier, once its upgrade is done. */
+    public MuxConnection connect(final Principal principal, final String server, final String address,
+                                 final Carrier carrier, final Runnable release) {
+        final MuxConnection connection = new MuxConnection(this, principal, server, address, carrier, release);
+        connections.add(connection);
+        if (connection.role() == MuxConnection.Role.SERVER) {
+            serverConnections.computeIfAbsent(principal.name(), k -> new CopyOnWriteArrayList<>()).add(connection);
+        }
+        LOG.info(() -> connection + " opened");
+        if (stopping) {
+            connection.goaway("relay stopping");
+        }
+        return connection;
+    }
+
+    void removed(final MuxConnection connection) {
+        connections.remove(connection);
+        final List<MuxConnection> same = serverConnections.get(connection.principal().name());
+        if (same != null && connection.role() == MuxConnection.Role.SERVER) {
+            same.remove(connection);
+        }
+    }
+
+    // ---- tunnels
+
+    /** A client's OPEN. */
+    void open(final MuxConnection from, final int number, final Payloads.Open open) throws MuxProtocolException {
+        final RelayConfig cfg = config.get();
+        final Principal client = from.principal();
+        final Target target = new Target(from.serverName(), open.port());
+        final MuxTunnel tunnel = new MuxTunnel(this, client, target, from.id() + "." + Integer.toUnsignedString(number),
+                t -> from.claim(number, t));
+        tunnel.first(open.firstBytes());
+        if (stopping) {
+            tunnel.refuse(503, "relay stopping", "relay stopping");
+            return;
+        }
+        if (cfg == null) {
+            tunnel.refuse(503, "relay has no valid configuration", "no configuration");
+            return;
+        }
+        if (live.size() + otherTunnels.getAsInt() >= cfg.limits().tunnels()) {
+            tunnel.refuse(503, "relay at its tunnel limit", "relay at its tunnel limit");
+            return;
+        }
+        final AtomicInteger mine = counter(tunnelsByClient, client.name());
+        if (mine.incrementAndGet() > cfg.limits().tunnelsPerClient()) {
+            mine.decrementAndGet();
+            tunnel.refuse(429, "too many tunnels for client " + client.name(), "too many tunnels for this client");
+            return;
+        }
+        live.add(tunnel);
+        // A target the client may not reach is answered like an offline one, after the same wait,
+        // so that neither the answer nor its timing tells which names exist.
+        final long wait = cfg.timeouts().connectWait().toNanos();
+        if (!cfg.allows(client, target.server(), target.port())) {
+            tunnel.replaceTimer(after(wait, () -> tunnel.refuse(404, "no such server or port online",
+                    "target not allowed for this client")));
+            return;
+        }
+        final AtomicInteger waitingForServer = counter(pendingByServer, target.server());
+        if (waitingForServer.incrementAndGet() > cfg.limits().pendingConnectsPerServer()) {
+            waitingForServer.decrementAndGet();
+            tunnel.refuse(503, "too many pending connects for server " + target.server(), "too many pending connects");
+            return;
+        }
+        pending.add(tunnel);
+        tunnel.replaceTimer(after(wait, () -> expire(tunnel)));
+        route(tunnel);
+    }
+
+    /** Offers the tunnel to a server connection that listens on its port, else lets it wait for one. */
+    private void route(final MuxTunnel tunnel) {
+        final long acceptNanos = config.get().timeouts().accept().toNanos();
+        while (true) {
+            final MuxConnection server = choose(tunnel.target());
+            if (server == null) {
+                break;
+            }
+            if (tunnel.offer(t -> server.attachServer(t), acceptNanos)) {
+                return;
+            }
+        }
+        waiting.compute(tunnel.target(), (key, queue) -> {
+            final ArrayDeque<MuxTunnel> q = queue == null ? new ArrayDeque<>() : queue;
+            q.addLast(tunnel);
+            return q;
+        });
+        // A LISTEN may have come between the look and the queueing.
+        if (choose(tunnel.target()) != null) {
+            retryWaiting(tunnel.target());
+        }
+    }
+
+    /** Among the server's connections that listen on the port, the one with the fewest tunnels. */
+    private MuxConnection choose(final Target target) {
+        final List<MuxConnection> candidates = serverConnections.get(target.server());
+        if (candidates == null) {
+            return null;
+        }
+        MuxConnection best = null;
+        for (final MuxConnection c : candidates) {
+            if (c.serves(target.port()) && (best == null || c.tunnelCount() < best.tunnelCount())) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /** A server connection's new port set: the tunnels that wait for those ports go to it (or a sibling). */
+    void listened(final MuxConnection server) {
+        for (final String port : server.ports()) {
+            retryWaiting(new Target(server.principal().name(), port));
+        }
+    }
+
+    private void retryWaiting(final Target target) {
+        while (true) {
+            final MuxTunnel next = takeWaiting(target);
+            if (next == null) {
+                return;
+            }
+            if (next.state() == MuxTunnel.State.WAITING) {
+                route(next);
+                if (next.state() == MuxTunnel.State.WAITING) {
+                    return; // no server after all: it went back into the queue
+                }
+            }
+        }
+    }
+
+    private MuxTunnel takeWaiting(final Target target) {
+        final MuxTunnel[] taken = new MuxTunnel[1];
+        waiting.computeIfPresent(target, (key, queue) -> {
+            taken[0] = queue.pollFirst();
+            return queue.isEmpty() ? null : queue;
+        });
+        return taken[0];
+    }
+
+    private void unqueue(final MuxTunnel tunnel) {
+        waiting.computeIfPresent(tunnel.target(), (key, queue) -> {
+            queue.remove(tunnel);
+            return queue.isEmpty() ? null : queue;
+        });
+    }
+
+    private void expire(final MuxTunnel tunnel) {
+        if (tunnel.state() == MuxTunnel.State.WAITING) {
+            tunnel.refuse(404, "no such server or port online", "no listener within the connect wait");
+        }
+    }
+
+    void leftPending(final MuxTunnel tunnel) {
+        if (pending.remove(tunnel)) {
+            counter(pendingByServer, tunnel.target().server()).decrementAndGet();
+        }
+    }
+
+    /** The tunnel is over, whichever way. */
+    void removed(final MuxTunnel tunnel, final MuxTunnel.State was) {
+        leftPending(tunnel);
+        if (was == MuxTunnel.State.WAITING) {
+            unqueue(tunnel);
+        }
+        if (live.remove(tunnel)) {
+            counter(tunnelsByClient, tunnel.client().name()).decrementAndGet();
+        }
+    }
+
+    private static AtomicInteger counter(final Map<String, AtomicInteger> counters, final String name) {
+        return counters.computeIfAbsent(name, k -> new AtomicInteger());
+    }
+
+    // ---- maintenance
+
+    private void sweep() {
+        final RelayConfig cfg = config.get();
+        if (cfg == null) {
+            return;
+        }
+        final long now = System.nanoTime();
+        final long peerTimeout = cfg.mux().peerTimeout().toNanos();
+        for (final MuxConnection c : connections) {
+            try {
+                c.checkTimeouts(now, peerTimeout);
+            } catch (final RuntimeException e) {
+                LOG.log(Level.WARNING, "checking " + c + " failed", e);
+            }
+        }
+    }
+
+    /** A new configuration: connections of removed or re-keyed principals close, tunnels no longer allowed end. */
+    public void configChanged(final RelayConfig next) {
+        for (final MuxConnection c : connections) {
+            if (!next.stillValid(c.principal())) {
+                c.close(CloseCodes.POLICY_VIOLATION, "configuration changed: key removed or replaced");
+            }
+        }
+        for (final MuxTunnel t : live) {
+            final Side server = t.serverSide();
+            if (!next.stillValid(t.client()) || !next.allows(t.client(), t.target().server(), t.target().port())) {
+                t.abort("configuration changed: key or permission removed");
+            } else if (server instanceof MuxSide s && !next.stillValid(s.connection().principal())) {
+                t.abort("configuration changed: key or permission removed");
+            }
+        }
+    }
+
+    public int liveTunnels() {
+        return live.size();
+    }
+
+    public int connections() {
+        return connections.size();
+    }
+
+    public long bufferedBytes() {
+        return budget.queued();
+    }
+
+    /**
+     * The web application stops: every connection hears GOAWAY, new tunnels are refused, the open
+     * ones get {@code grace} to finish, then the rest are ended and every connection closed.
+     */
+    public void shutdown(final long graceMillis) {
+        stopping = true;
+        for (final MuxConnection c : connections) {
+            c.goaway("relay stopping");
+        }
+        for (final MuxTunnel t : new ArrayList<>(live)) {
+            if (t.state() == MuxTunnel.State.WAITING) {
+                t.refuse(503, "relay stopping", "relay stopping");
+            }
+        }
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis);
+        while (!live.isEmpty() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(50);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (final MuxTunnel t : new ArrayList<>(live)) {
+            t.abort("relay stopping");
+        }
+        for (final MuxConnection c : new ArrayList<>(connections)) {
+            c.close(CloseCodes.GOING_AWAY, "relay stopping");
+        }
+        timers.shutdownNow();
+        try {
+            timers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

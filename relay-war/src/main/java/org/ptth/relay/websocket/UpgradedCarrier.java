@@ -1,0 +1,269 @@
+package org.ptth.relay.websocket;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpUpgradeHandler;
+import jakarta.servlet.http.WebConnection;
+import org.ptth.protocol.mux.MuxProtocolException;
+import org.ptth.relay.mux.Carrier;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A mux connection's WebSocket, on the Servlet upgrade API: the container calls back when bytes
+ * can be read or written (no thread waits on the connection), each read is decoded at once, and
+ * each message leaves in one write. It answers pings and the close handshake itself.
+ *
+ * <p>After the upgrade Tomcat sets no read or write timeout on the connection at all (its
+ * UpgradeProcessorExternal makes both infinite): a quiet connection lives, and the relay's own
+ * checks (mux.peer-timeout) end one that went silent. Closing the streams lets the container close
+ * the socket at its next event on the connection (the peer's close frame, or its end).
+ */
+public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, WriteListener, Carrier,
+        FrameDecoder.Handler {
+    private static final Logger LOG = Logger.getLogger(UpgradedCarrier.class.getName());
+    private static final int READ_BYTES = 16 * 1024;
+
+    private final FrameDecoder decoder = new FrameDecoder(this);
+    private final AtomicBoolean over = new AtomicBoolean();
+    private final AtomicBoolean shut = new AtomicBoolean();
+    private volatile Carrier.Events events;
+    private volatile boolean streamsClosed;
+    private WebConnection connection;
+    private ServletInputStream in;
+    private ServletOutputStream out;
+    private byte[] readBuffer;
+    // guarded by this: what the carrier owes the peer on its own
+    private byte[] pong;
+    private byte[] closeFrame;
+    private boolean closeSent;
+
+    /** For the container, which makes the instance when the request is upgraded. */
+    public UpgradedCarrier() {
+    }
+
+    /** The connection that hears this carrier: set right after the upgrade, before the container starts it. */
+    public void bind(final Carrier.Events connectionEvents) {
+        this.events = connectionEvents;
+    }
+
+    @Override
+    public void init(final WebConnection webConnection) {
+        connection = webConnection;
+        try {
+            in = webConnection.getInputStream();
+            out = webConnection.getOutputStream();
+        } catch (final IOException e) {
+            ended(CloseCodes.ABNORMAL, "the upgraded connection has no streams: " + describe(e));
+            closeStreams();
+            return;
+        }
+        readBuffer = new byte[READ_BYTES];
+        out.setWriteListener(this);
+        in.setReadListener(this);
+    }
+
+    @Override
+    public void destroy() {
+        streamsClosed = true;
+        ended(CloseCodes.ABNORMAL, "the connection was closed");
+        events.released();
+    }
+
+    // ---- reading
+
+    @Override
+    public void onDataAvailable() {
+        boolean read = false;
+        try {
+            while (!streamsClosed && !decoder.closeReceived() && in.isReady()) {
+                final int n = in.read(readBuffer, 0, readBuffer.length);
+                if (n < 0) {
+                    break; // onAllDataRead follows
+                }
+                if (n > 0) {
+                    read = true;
+                    decoder.feed(readBuffer, 0, n);
+                }
+            }
+        } catch (final WebSocketException e) {
+            fail(e.closeCode(), e.getMessage());
+        } catch (final IOException | IllegalStateException e) {
+            LOG.log(Level.FINE, "mux read failed", e);
+            ended(CloseCodes.ABNORMAL, "read failed: " + describe(e));
+            closeStreams();
+        } finally {
+            if (read) {
+                events.readDone();
+            }
+        }
+    }
+
+    @Override
+    public void onAllDataRead() {
+        ended(CloseCodes.ABNORMAL, decoder.closeReceived() ? "closed by the proxy"
+                : "the connection ended without a close frame");
+        final boolean owed;
+        synchronized (this) {
+            owed = closeFrame != null && !closeSent;
+        }
+        if (owed) {
+            events.writable();
+        } else {
+            closeStreams();
+        }
+    }
+
+    @Override
+    public void onError(final Throwable t) {
+        ended(CloseCodes.ABNORMAL, t instanceof java.io.EOFException
+                ? "the connection ended without a close frame" : "connection failed: " + describe(t));
+        closeStreams();
+    }
+
+    @Override
+    public void binary(final ByteBuffer part, final boolean messageEnds) throws WebSocketException {
+        try {
+            events.binary(part, messageEnds);
+        } catch (final MuxProtocolException e) {
+            throw new WebSocketException(CloseCodes.PROTOCOL_ERROR, e.getMessage());
+        }
+    }
+
+    @Override
+    public void ping(final ByteBuffer payload) {
+        synchronized (this) {
+            pong = FrameEncoder.pong(payload); // only the latest ping needs an answer (RFC 6455 5.5.3)
+        }
+        events.writable();
+    }
+
+    @Override
+    public void pong(final ByteBuffer payload) {
+        // answers to pings the relay never sends: nothing to do
+    }
+
+    @Override
+    public void closeFrame(final int code, final String reason) {
+        synchronized (this) {
+            if (closeFrame == null) {
+                closeFrame = FrameEncoder.close(code == CloseCodes.NO_STATUS ? CloseCodes.NORMAL : code, "");
+            }
+        }
+        ended(code, "closed by the proxy (" + code + (reason.isEmpty() ? "" : " " + reason) + ")");
+        events.writable();
+    }
+
+    private void fail(final int code, final String reason) {
+        synchronized (this) {
+            if (closeFrame == null) {
+                closeFrame = FrameEncoder.close(code, reason);
+            }
+        }
+        ended(code, (code == CloseCodes.PROTOCOL_ERROR ? "protocol error: " : "") + reason);
+        events.writable();
+    }
+
+    // ---- writing (the connection's writer, one thread at a time)
+
+    @Override
+    public boolean writable() {
+        if (streamsClosed) {
+            return false;
+        }
+        try {
+            if (!out.isReady()) {
+                return false;
+            }
+        } catch (final IllegalStateException e) {
+            return false;
+        }
+        final boolean finished;
+        synchronized (this) {
+            finished = closeSent;
+        }
+        if (finished) {
+            // The close frame has left: the socket closes at the container's next event on it.
+            closeStreams();
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public boolean sendOwn() throws IOException {
+        final byte[] frame;
+        synchronized (this) {
+            if (closeSent) {
+                return false;
+            }
+            if (closeFrame != null) {
+                frame = closeFrame;
+                closeSent = true;
+                pong = null;
+            } else if (pong != null) {
+                frame = pong;
+                pong = null;
+            } else {
+                return false;
+            }
+        }
+        out.write(frame, 0, frame.length);
+        out.flush();
+        return true;
+    }
+
+    @Override
+    public void send(final byte[] buffer, final int length) throws IOException {
+        final int start = FrameEncoder.binaryHeader(buffer, HEADER_ROOM, length);
+        out.write(buffer, start, HEADER_ROOM + length - start);
+        out.flush();
+    }
+
+    @Override
+    public void onWritePossible() {
+        events.writable();
+    }
+
+    @Override
+    public void close(final int code, final String reason) {
+        over.set(true); // the connection closes itself; it needs no word back
+        synchronized (this) {
+            if (closeFrame == null) {
+                closeFrame = FrameEncoder.close(code, reason);
+            }
+        }
+    }
+
+    // ---- ending
+
+    private void ended(final int code, final String why) {
+        if (over.compareAndSet(false, true)) {
+            events.closed(code, why);
+        }
+    }
+
+    private void closeStreams() {
+        streamsClosed = true;
+        final WebConnection c = connection;
+        if (c == null || !shut.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (final Exception e) {
+            LOG.log(Level.FINE, "closing the upgraded connection failed", e);
+        }
+    }
+
+    private static String describe(final Throwable t) {
+        final String message = t.getMessage();
+        return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+    }
+}
