@@ -3,6 +3,7 @@ package org.ptth.relay.arquillian;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.asset.FileAsset;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.spec.JavaArchive;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 
 import java.io.IOException;
@@ -31,8 +32,29 @@ public final class RelayArchive {
             final String relative = CLASSES.relativize(file).toString().replace('\\', '/');
             war.add(new FileAsset(file.toFile()), "WEB-INF/classes/" + relative);
         }
+        war.addAsLibrary(protocolLibrary());
         war.setWebXML(new StringAsset(webXml(configFile)));
         return war;
+    }
+
+    /** The protocol module, which the relay needs as a library: its jar, or its classes when the reactor built it. */
+    private static JavaArchive protocolLibrary() throws IOException {
+        final Path where;
+        try {
+            where = Path.of(org.ptth.protocol.mux.Frames.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (final java.net.URISyntaxException e) {
+            throw new IOException(e);
+        }
+        if (Files.isRegularFile(where)) {
+            return ShrinkWrap.createFromZipFile(JavaArchive.class, where.toFile());
+        }
+        final JavaArchive jar = ShrinkWrap.create(JavaArchive.class, "ptth-protocol.jar");
+        try (Stream<Path> walk = Files.walk(where)) {
+            for (final Path file : walk.filter(Files::isRegularFile).toList()) {
+                jar.add(new FileAsset(file.toFile()), where.relativize(file).toString().replace('\\', '/'));
+            }
+        }
+        return jar;
     }
 
     /**

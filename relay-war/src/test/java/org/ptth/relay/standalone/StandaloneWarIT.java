@@ -4,6 +4,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.ptth.protocol.mux.FrameType;
+import org.ptth.relay.support.MuxClient;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -97,7 +99,16 @@ class StandaloneWarIT {
         assertEquals(405, get.statusCode(), get.body());
         assertEquals("POST", get.headers().firstValue("Allow").orElse(null));
 
+        // the multiplexed transport: the upgrade works in the standalone mode too
+        final MuxClient mux = MuxClient.connect("http://127.0.0.1:" + port + "/ptth-relay/", "srv", "0123456789abcdef");
+        mux.send(MuxClient.ping(5));
+        assertEquals(FrameType.PONG, mux.next().type());
+
         process.destroy(); // SIGTERM: the shutdown hook stops Tomcat
+        final MuxClient.Frame goaway = mux.next();
+        assertEquals(FrameType.GOAWAY, goaway.type());
+        assertEquals("relay stopping", goaway.text());
+        assertEquals("1001 relay stopping", mux.closedWith());
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the relay did not exit after SIGTERM:\n" + log());
         assertFalse(process.isAlive());
         final String log = log();
@@ -131,9 +142,12 @@ class StandaloneWarIT {
             assertEquals("org.ptth.relay.standalone.Main", jar.getManifest().getMainAttributes().getValue("Main-Class"));
             assertNotNull(jar.getEntry("org/ptth/relay/standalone/Main.class"), "launcher at the WAR root");
             final List<String> standaloneJars = new ArrayList<>();
+            final List<String> libs = new ArrayList<>();
             jar.stream().forEach(e -> {
                 final String name = e.getName();
-                assertFalse(name.startsWith("WEB-INF/lib/"), name + ": nothing may go to WEB-INF/lib");
+                if (name.startsWith("WEB-INF/lib/") && name.endsWith(".jar")) {
+                    libs.add(name);
+                }
                 assertFalse(name.startsWith("WEB-INF/classes/org/ptth/relay/standalone/"),
                         name + ": the launcher must stay out of WEB-INF/classes");
                 if (name.startsWith("WEB-INF/lib-standalone/") && name.endsWith(".jar")) {
@@ -141,6 +155,9 @@ class StandaloneWarIT {
                 }
             });
             assertTrue(standaloneJars.stream().anyMatch(n -> n.contains("tomcat-embed-core")), standaloneJars.toString());
+            // the protocol module, shared with the proxies, is the web application's only library
+            assertEquals(1, libs.size(), "WEB-INF/lib holds " + libs);
+            assertTrue(libs.get(0).startsWith("WEB-INF/lib/ptth-protocol-"), libs.toString());
             assertNotNull(jar.getEntry("WEB-INF/classes/org/ptth/relay/RelayLifecycle.class"));
         }
     }
