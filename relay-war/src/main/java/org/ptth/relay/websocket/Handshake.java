@@ -35,6 +35,9 @@ public final class Handshake {
             throw new RelayException(426, "this endpoint is a WebSocket (Upgrade: websocket, Connection: Upgrade); "
                     + "a front that drops the upgrade needs its WebSocket settings, or the proxies use four-stream");
         }
+        if (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null) {
+            throw RelayException.badRequest("a WebSocket upgrade request has no body");
+        }
         final String version = request.getHeader("Sec-WebSocket-Version");
         if (!VERSION.equals(version == null ? null : version.strip())) {
             response.setHeader("Sec-WebSocket-Version", VERSION);
