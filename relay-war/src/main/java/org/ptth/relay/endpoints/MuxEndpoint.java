@@ -34,7 +34,7 @@ final class MuxEndpoint {
         }
         final RelayConfig config = relay.config();
         if (config == null) {
-            throw RelayException.unavailable(relay.unavailableReason(), 10);
+            throw RelayException.unavailable(relay.unavailableAnswer(), 10);
         }
         final String server = request.getPathInfo().substring(1, request.getPathInfo().length() - 4);
         if (!Names.isName(server)) {
