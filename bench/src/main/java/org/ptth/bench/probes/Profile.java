@@ -1,3 +1,5 @@
+package org.ptth.bench.probes;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,23 +19,23 @@ import jdk.jfr.consumer.RecordingFile;
  * and stopped with jcmd, and a summary of their execution samples: the top frames (where the CPU is) and
  * the top application frames (the first org.ptth or org.apache frame of each sample, i.e. who asked for it).
  */
-final class BenchProfile {
+public final class Profile {
 
     private static final int TOP = 15;
 
-    private BenchProfile() {
+    private Profile() {
     }
 
-    static void start(final Path out, final Map<String, Long> pids) throws IOException {
+    public static void start(final Path out, final Map<String, Long> pids) throws IOException {
         for (final Map.Entry<String, Long> e : pids.entrySet()) {
-            BenchProbes.jcmd(e.getValue(), "JFR.start", "name=bench", "settings=profile",
+            Jcmd.run(e.getValue(), "JFR.start", "name=bench", "settings=profile",
                     "filename=" + out.resolve(e.getKey() + "-throughput.jfr"));
         }
     }
 
-    static void stop(final Path out, final Map<String, Long> pids) throws IOException {
+    public static void stop(final Path out, final Map<String, Long> pids) throws IOException {
         for (final Map.Entry<String, Long> e : pids.entrySet()) {
-            BenchProbes.jcmd(e.getValue(), "JFR.stop", "name=bench");
+            Jcmd.run(e.getValue(), "JFR.stop", "name=bench");
         }
         for (final String name : pids.keySet()) {
             final Path jfr = out.resolve(name + "-throughput.jfr");
@@ -68,7 +70,7 @@ final class BenchProfile {
             samples++;
             final List<RecordedFrame> frames = st.getFrames();
             top.merge(name(frames.get(0)), 1, Integer::sum);
-            frames.stream().map(BenchProfile::name)
+            frames.stream().map(Profile::name)
                     .filter(n -> n.startsWith("org.ptth") || n.startsWith("org.apache.hc")
                             || n.startsWith("org.apache.coyote") || n.startsWith("org.apache.tomcat"))
                     .findFirst().ifPresent(n -> app.merge(n, 1, Integer::sum));
@@ -96,7 +98,7 @@ final class BenchProfile {
         return f.getMethod().getType().getName() + "." + f.getMethod().getName();
     }
 
-    /** {@code java BenchProfile FILE.jfr}: the summary of one recording on stdout. */
+    /** {@code java -cp bench/target/ptth-bench.jar org.ptth.bench.probes.Profile FILE.jfr}: the summary of one recording on stdout. */
     public static void main(final String[] args) throws IOException {
         for (final String a : args) {
             summarise(Path.of(a), System.out);

@@ -1,3 +1,5 @@
+package org.ptth.bench.probes;
+
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
@@ -35,7 +37,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * relay's settings; the clients run in a child JVM so that their sockets do not count.
  *
  * <pre>
- *   java -cp tomcat-embed-core.jar:tomcat-annotations-api.jar scripts/probes/HoldCost.java async|upgrade N
+ *   scripts/probes/hold-cost [N]   (java -cp bench/target/ptth-bench.jar org.ptth.bench.probes.HoldCost async|upgrade N)
  * </pre>
  * Each side of a held connection has read a first message and written one, with a read and a write
  * listener set, as the relay's pumps leave an idle tunnel. Heap is "used after a full GC".
@@ -43,8 +45,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 public final class HoldCost {
     private static final Queue<Object> HELD = new ConcurrentLinkedQueue<>();
     private static final byte[] HELLO = "PTH1".getBytes(StandardCharsets.US_ASCII);
-    /** This file, run again as the clients' JVM; scripts/probes/hold-cost runs from the checkout's root. */
-    private static final String SOURCE = "scripts/probes/HoldCost.java";
 
     public static void main(final String[] args) throws Exception {
         if (args.length == 4 && args[0].equals("clients")) {
@@ -65,7 +65,7 @@ public final class HoldCost {
         long before = heapAfterGc();
         for (int round = 1; round <= 2; round++) {
             final Process clients = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
-                    SOURCE, "clients", kind, Integer.toString(port), Integer.toString(n))
+                    HoldCost.class.getName(), "clients", kind, Integer.toString(port), Integer.toString(n))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             children.add(clients);
             final int opened = clients.getInputStream().read();
