@@ -245,7 +245,7 @@ public final class Bench {
         }
         if (options.runs("capacity")) {
             step("concurrent tunnels via " + transport, () -> new Capacity(results, out).run(way, relay,
-                    options.tunnels(), Map.of("Tomcat", tomcat.pid())));
+                    options.tunnels(), tomcat.maxConnections()));
         }
         if (options.runs("backpressure")) {
             step("backpressure via " + transport, () -> new Backpressure(results, options.quick()).run(way, relay));

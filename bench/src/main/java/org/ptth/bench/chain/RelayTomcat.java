@@ -27,10 +27,22 @@ public final class RelayTomcat {
 
     private final Process process;
     private final int port;
+    private final int maxConnections;
 
-    private RelayTomcat(final Process process, final int port) {
+    private RelayTomcat(final Process process, final int port, final int maxConnections) {
         this.process = process;
         this.port = port;
+        this.maxConnections = maxConnections;
+    }
+
+    /** The connector's maxConnections (Tomcat's default 8192 if the shipped connector sets none). */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    static int maxConnections(final String connector) {
+        final Matcher m = Pattern.compile("maxConnections=\"(\\d+)\"").matcher(connector);
+        return m.find() ? Integer.parseInt(m.group(1)) : 8192;
     }
 
     public long pid() {
@@ -60,8 +72,8 @@ public final class RelayTomcat {
         }
         final int port = Processes.freePort();
         final Path serverXml = base.resolve("conf/server.xml");
-        Files.writeString(serverXml, serverXml(Files.readString(serverXml),
-                Files.readString(confDir.resolve("tomcat-connector.xml")), port), StandardCharsets.UTF_8);
+        final String shipped = Files.readString(confDir.resolve("tomcat-connector.xml"));
+        Files.writeString(serverXml, serverXml(Files.readString(serverXml), shipped, port), StandardCharsets.UTF_8);
         Files.writeString(base.resolve("bin/setenv.sh"), "# as conf/setenv.sh has it\n"
                 + "CATALINA_OPTS=\"$CATALINA_OPTS -Dptth.relay.config=" + relayConfig + "\"\n", StandardCharsets.UTF_8);
         Files.copy(war, base.resolve("webapps/ptth-relay.war"), StandardCopyOption.REPLACE_EXISTING);
@@ -69,7 +81,8 @@ public final class RelayTomcat {
         final Process p = processes.start(name, List.of("bash", home.resolve("bin/catalina.sh").toString(), "run"),
                 Map.of("JAVA_HOME", System.getProperty("java.home"), "CATALINA_HOME", home.toString(),
                         "CATALINA_BASE", base.toString(), "CATALINA_OPTS", "", "CATALINA_PID", ""), base);
-        final RelayTomcat tomcat = new RelayTomcat(p, port);
+        final RelayTomcat tomcat = new RelayTomcat(p, port,
+                maxConnections(shipped.replaceAll("(?s)<!--.*?-->", "")));
         Processes.await("the relay in Tomcat", 180, p, processes.log(name), tomcat::answers401);
         return tomcat;
     }

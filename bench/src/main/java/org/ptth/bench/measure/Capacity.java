@@ -45,14 +45,17 @@ public final class Capacity {
     record Snapshot(long tunnels, long[] heap, long[] threads) {
     }
 
-    public void run(final Way way, final RelayStatus relay, final int wanted, final Map<String, Long> alsoWatched)
+    /**
+     * @param relayConnections the relay's connector's maxConnections: past it Tomcat stops accepting,
+     *                         and the bench stops before it like before a file limit
+     */
+    public void run(final Way way, final RelayStatus relay, final int wanted, final int relayConnections)
             throws Exception {
         final int port = way.port(Services.ECHO);
         final long client = way.clientPids().get(Services.ECHO);
         final long[] pids = {way.relayPid(), client, way.serverPid()};
         final Map<String, Long> watched = new LinkedHashMap<>(Map.of("relay", way.relayPid(), "client proxy", client,
                 "server proxy", way.serverPid(), "bench", ProcessHandle.current().pid()));
-        watched.putAll(alsoWatched);
         Progress.show("concurrent tunnels: measuring the processes before, via " + way.column());
         final Snapshot before = snapshot(relay, pids);
         final Map<String, Long> filesBefore = new LinkedHashMap<>();
@@ -69,7 +72,7 @@ public final class Capacity {
             final long openStart = System.nanoTime();
             while (sockets.size() < wanted && errors.get() == 0) {
                 final int batch = Math.min(BATCH, wanted - sockets.size());
-                stoppedBy = room(watched, filesBefore, threadsBefore, sockets.size(), batch);
+                stoppedBy = room(watched, filesBefore, threadsBefore, sockets.size(), batch, relayConnections);
                 if (stoppedBy != null) {
                     break;
                 }
@@ -151,14 +154,21 @@ public final class Capacity {
      * (assumed 6 files and 6 threads per tunnel before the first batch), else the limit they would cross.
      */
     static String room(final Map<String, Long> watched, final Map<String, Long> filesBefore, final long threadsBefore,
-                       final int open, final int batch) throws IOException {
+                       final int open, final int batch, final int relayConnections) throws IOException {
         for (final Map.Entry<String, Long> w : watched.entrySet()) {
             final long files = ProcStat.openFiles(w.getValue());
             final long limit = ProcStat.openFileLimit(w.getValue());
-            final double perTunnel = open == 0 ? 6 : Math.max(0, files - filesBefore.get(w.getKey())) / (double) open;
+            final long before = filesBefore.get(w.getKey());
+            final double perTunnel = open == 0 ? 6 : Math.max(0, files - before) / (double) open;
             if (files + perTunnel * batch > limit * 0.95) {
                 return String.format(Locale.ROOT, "the %s's open files (%d, about %.1f per tunnel) would pass its"
                         + " limit of %d", w.getKey(), files, perTunnel, limit);
+            }
+            // the relay's files past those it had before are its connections (kept-alive ones included)
+            if (w.getKey().equals("relay") && files - before + perTunnel * batch > relayConnections * 0.95) {
+                return String.format(Locale.ROOT, "the relay's connections (about %d, %.1f per tunnel) would pass"
+                        + " the connector's maxConnections of %d (conf/tomcat-connector.xml)", files - before,
+                        perTunnel, relayConnections);
             }
         }
         final long threads = ProcStat.machineThreads();

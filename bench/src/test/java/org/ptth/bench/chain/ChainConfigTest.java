@@ -39,6 +39,13 @@ class ChainConfigTest {
     }
 
     @Test
+    void maxConnectionsOfTheShippedConnector() throws IOException {
+        assertEquals(10_000, RelayTomcat.maxConnections(Files.readString(Path.of("..", "conf", "tomcat-connector.xml"))
+                .replaceAll("(?s)<!--.*?-->", "")));
+        assertEquals(8192, RelayTomcat.maxConnections("<Connector port=\"8080\" />"));
+    }
+
+    @Test
     void serverXmlWithoutConnectorIsAnError() {
         assertThrows(IllegalArgumentException.class, () -> RelayTomcat.serverXml("<Server port=\"8005\"/>",
                 "<Connector port=\"8080\" />", 1));
