@@ -2,6 +2,8 @@ package org.ptth.proxy.server;
 
 import java.io.IOException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 import org.apache.hc.core5.util.Timeout;
@@ -22,6 +24,8 @@ final class ListenPoller implements Runnable {
     static final Timeout LISTEN_RESPONSE_TIMEOUT = Timeout.ofSeconds(90);
 
     private static final Logger LOG = Logger.getLogger(ListenPoller.class.getName());
+    /** A poll answered 204 sooner than this was not held by a relay: back off before the next. */
+    static final long MIN_HELD_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final RelayClient relay;
     private final String server;
@@ -30,6 +34,7 @@ final class ListenPoller implements Runnable {
     private final Executor pool;
     private final RelayHealth health;
     private final Backoff backoff = new Backoff();
+    private final LongSupplier clock;
     private volatile boolean stopped;
     private volatile RelayCall parked;
     /** The thread running the poll loop now; the loop moves to another thread with each connection. */
@@ -38,6 +43,14 @@ final class ListenPoller implements Runnable {
 
     ListenPoller(final RelayClient relay, final String server, final Exposure exposure,
                  final ServerTunnelOpener opener, final Executor pool, final RelayHealth health) {
+        this(relay, server, exposure, opener, pool, health, System::nanoTime);
+    }
+
+    /** @param clock {@link System#nanoTime()}, or a test's own */
+    ListenPoller(final RelayClient relay, final String server, final Exposure exposure,
+                 final ServerTunnelOpener opener, final Executor pool, final RelayHealth health,
+                 final LongSupplier clock) {
+        this.clock = clock;
         this.relay = relay;
         this.server = server;
         this.exposure = exposure;
@@ -86,8 +99,9 @@ final class ListenPoller implements Runnable {
      * One listen call; returns how long to wait before the next (0: poll again at once), or -1 when it
      * brought a connection ID ({@link #received}).
      */
-    private long pollOnce() {
+    long pollOnce() {
         final RelayCall call = relay.post(server, "listen", exposure.name(), null, LISTEN_RESPONSE_TIMEOUT);
+        final long startNanos = clock.getAsLong();
         parked = call;
         if (stopped) {
             return 0;
@@ -105,19 +119,32 @@ final class ListenPoller implements Runnable {
             parked = null;
         }
         final int status = response.status();
-        if (status == 200 || status == 204) {
-            final String id = status == 200 ? response.header("Ptth-Connection-Id") : null;
+        if (status == 200) {
+            final String id = response.header("Ptth-Connection-Id");
+            final boolean relaySpeaking = response.isRelayAnswer() && ProtocolNames.isConnectionId(id);
+            if (!relaySpeaking) {
+                // A catch-all web server or a captive portal in the relay's place: not an offer.
+                final String what = response.errorLine();
+                response.close();
+                health.unreachable("no relay at " + relay.address() + " (listen answered " + what
+                        + " without a valid Ptth-Connection-Id)");
+                return backoff.nextDelayMillis(0);
+            }
             response.closeGracefully();
             health.reachable();
             backoff.reset();
-            if (status == 200) {
-                if (!ProtocolNames.isConnectionId(id)) {
-                    LOG.warning(() -> "listen/" + exposure.name() + ": the relay sent no valid Ptth-Connection-Id header");
-                    return 0;
-                }
-                received = id;
-                return -1;
+            received = id;
+            return -1;
+        }
+        if (status == 204) {
+            response.closeGracefully();
+            health.reachable();
+            if (clock.getAsLong() - startNanos < MIN_HELD_NANOS) {
+                // The relay holds a poll for its listen timeout: a 204 at once is something else
+                // answering, or a relay set to hold polls for next to nothing. Either way, not a loop.
+                return backoff.nextDelayMillis(0);
             }
+            backoff.reset();
             return 0;
         }
         final String error = response.errorLine();

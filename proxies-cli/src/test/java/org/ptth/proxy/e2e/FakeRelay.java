@@ -140,6 +140,7 @@ final class FakeRelay implements Closeable {
         }
         final byte[] body = (connection.id + "\n").getBytes(StandardCharsets.US_ASCII);
         exchange.getResponseHeaders().set("Ptth-Connection-Id", connection.id);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=UTF-8");
         exchange.sendResponseHeaders(200, body.length);
         exchange.getResponseBody().write(body);
     }
