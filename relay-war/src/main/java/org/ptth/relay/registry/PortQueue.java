@@ -48,6 +48,10 @@ final class PortQueue {
         return waiting.remove(tunnel);
     }
 
+    synchronized boolean isEmpty() {
+        return polls.isEmpty() && waiting.isEmpty();
+    }
+
     synchronized int parkedPolls() {
         return polls.size();
     }

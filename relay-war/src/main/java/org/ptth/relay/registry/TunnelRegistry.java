@@ -14,6 +14,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -100,23 +102,22 @@ public final class TunnelRegistry {
         }
         poll.whenCompleted(polls::decrementAndGet);
         final PortKey key = new PortKey(server.name(), port);
-        final PortQueue queue = queue(key);
         poll.onFailure((ex, why) -> {
-            if (queue.unpark(ex)) {
+            if (unpark(key, ex)) {
                 ex.finish(204);
             }
         });
-        final Tunnel waiting = queue.parkOrTake(poll);
+        final Tunnel waiting = parkOrTake(key, poll);
         if (waiting != null) {
             offer(waiting, poll);
             return;
         }
         after(cfg.timeouts().listen().toNanos(), () -> {
-            if (queue.unpark(poll)) {
+            if (unpark(key, poll)) {
                 poll.finish(204);
             }
         });
-        if (stopped && queue.unpark(poll)) {
+        if (stopped && unpark(key, poll)) {
             poll.answer(503, "relay stopping", 1, false);
         }
     }
@@ -217,7 +218,7 @@ public final class TunnelRegistry {
     // ---- offers
 
     private void enqueue(final Tunnel t, final boolean front) {
-        final Exchange poll = queue(t.target()).queueOrTake(t, front);
+        final Exchange poll = inQueue(t.target(), queue -> queue.queueOrTake(t, front));
         if (poll != null) {
             offer(t, poll);
         }
@@ -241,8 +242,7 @@ public final class TunnelRegistry {
     }
 
     private void requeuePoll(final PortKey key, final Exchange poll) {
-        final PortQueue queue = queue(key);
-        final Tunnel next = queue.parkOrTake(poll);
+        final Tunnel next = parkOrTake(key, poll);
         if (next != null) {
             offer(next, poll);
         }
@@ -263,7 +263,7 @@ public final class TunnelRegistry {
     }
 
     private void expireWaiting(final Tunnel t) {
-        if (t.state() != Tunnel.State.WAITING || !queue(t.target()).unqueue(t)) {
+        if (t.state() != Tunnel.State.WAITING || !unqueue(t)) {
             return;
         }
         if (t.wasOffered()) {
@@ -273,8 +273,33 @@ public final class TunnelRegistry {
         }
     }
 
-    private PortQueue queue(final PortKey key) {
-        return ports.computeIfAbsent(key, k -> new PortQueue());
+    /**
+     * Runs one step on the queue of a port, made if there is none, and forgets the queue once it is
+     * empty: port names come from callers, and a map that kept every name ever named would grow
+     * without end. Each step runs inside the map's own update of that key, so that no step can
+     * reach a queue just forgotten.
+     */
+    private <T> T inQueue(final PortKey key, final Function<PortQueue, T> step) {
+        final AtomicReference<T> result = new AtomicReference<>();
+        ports.compute(key, (k, existing) -> {
+            final PortQueue queue = existing == null ? new PortQueue() : existing;
+            result.set(step.apply(queue));
+            return queue.isEmpty() ? null : queue;
+        });
+        return result.get();
+    }
+
+    private Tunnel parkOrTake(final PortKey key, final Exchange poll) {
+        return inQueue(key, queue -> queue.parkOrTake(poll));
+    }
+
+    /** True when the poll was still parked, and so is now the caller's to answer. */
+    private boolean unpark(final PortKey key, final Exchange poll) {
+        return ports.containsKey(key) && inQueue(key, queue -> queue.unpark(poll));
+    }
+
+    private boolean unqueue(final Tunnel t) {
+        return ports.containsKey(t.target()) && inQueue(t.target(), queue -> queue.unqueue(t));
     }
 
     // ---- bookkeeping called by tunnels
@@ -287,10 +312,7 @@ public final class TunnelRegistry {
 
     void removed(final Tunnel t) {
         leftPending(t);
-        final PortQueue queue = ports.get(t.target());
-        if (queue != null) {
-            queue.unqueue(t);
-        }
+        unqueue(t);
         final String id = t.id();
         if (id != null) {
             byId.remove(id, t);
@@ -339,6 +361,11 @@ public final class TunnelRegistry {
 
     public int liveTunnels() {
         return live.size();
+    }
+
+    /** The ports that have a parked poll or a waiting connect now. */
+    public int activePorts() {
+        return ports.size();
     }
 
     public int parkedPolls() {
