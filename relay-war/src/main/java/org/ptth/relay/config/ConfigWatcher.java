@@ -3,8 +3,9 @@ package org.ptth.relay.config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Objects;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -20,8 +21,9 @@ public final class ConfigWatcher {
     private final Consumer<RelayConfig> onChange;
     private volatile RelayConfig current;
     private volatile String unavailableReason;
-    /** The file's stamp at the last look; a sentinel at first, so that a missing file is noticed too. */
-    private String lastStamp = "(not looked at yet)";
+    /** The file's content at the last look (null: missing); a sentinel at first, so that a missing file is noticed too. */
+    private byte[] lastContent = NOT_LOOKED_AT;
+    private static final byte[] NOT_LOOKED_AT = new byte[0];
 
     public ConfigWatcher(final Path file, final Consumer<RelayConfig> onChange) {
         this.file = file;
@@ -44,12 +46,12 @@ public final class ConfigWatcher {
 
     /** Loads the file if it changed since the last look; called at start and then periodically. */
     public synchronized void check() {
-        final String stamp = stamp();
-        if (Objects.equals(stamp, lastStamp)) {
+        final byte[] content = content();
+        if (lastContent != NOT_LOOKED_AT && Arrays.equals(content, lastContent)) {
             return;
         }
-        lastStamp = stamp;
-        if (stamp == null) {
+        lastContent = content;
+        if (content == null) {
             if (current == null) {
                 unavailable("relay configuration " + file + " is missing (set ptth.relay.config or create it)");
             } else {
@@ -58,7 +60,8 @@ public final class ConfigWatcher {
             return;
         }
         try {
-            final RelayConfig loaded = ConfigParser.parse(file);
+            final RelayConfig loaded = ConfigParser.parse(
+                    new StringReader(new String(content, StandardCharsets.UTF_8)), file.toString());
             final boolean first = current == null;
             current = loaded;
             unavailableReason = null;
@@ -83,11 +86,14 @@ public final class ConfigWatcher {
         LOG.severe(reason);
     }
 
-    /** Modification time and size: enough to notice an edit without reading the file each time. */
-    private String stamp() {
+    /**
+     * The file's bytes, or null when it cannot be read. The content itself, not its time and size:
+     * an edit of the same size within the file system's time granularity changes neither (the
+     * file is small, and read every 2 s).
+     */
+    private byte[] content() {
         try {
-            final BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-            return a.lastModifiedTime().toMillis() + ":" + a.size() + ":" + a.fileKey();
+            return Files.readAllBytes(file);
         } catch (final IOException e) {
             return null;
         }

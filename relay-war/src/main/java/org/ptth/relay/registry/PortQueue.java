@@ -4,6 +4,7 @@ import org.ptth.relay.pump.Exchange;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 
 /**
  * Where listen polls and connects meet for one port of one server: parked polls wait for
@@ -58,6 +59,11 @@ final class PortQueue {
 
     synchronized int waitingConnects() {
         return waiting.size();
+    }
+
+    /** The polls parked now, for a look at each; taking one is still {@link #unpark}'s. */
+    synchronized List<Exchange> parked() {
+        return List.copyOf(polls);
     }
 
     synchronized Exchange[] drainPolls() {

@@ -42,6 +42,8 @@ public final class TunnelRegistry {
     private final Map<String, AtomicInteger> pendingByServer = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> tunnelsByClient = new ConcurrentHashMap<>();
     private final Set<Tunnel> pending = ConcurrentHashMap.newKeySet();
+    /** Who made each poll not yet completed: a reload ends the parked polls of a key gone. */
+    private final Map<Exchange, Principal> pollOwners = new ConcurrentHashMap<>();
     private volatile boolean stopped;
 
     public TunnelRegistry(final Supplier<RelayConfig> config) {
@@ -100,7 +102,11 @@ public final class TunnelRegistry {
             polls.decrementAndGet();
             throw e;
         }
-        poll.whenCompleted(polls::decrementAndGet);
+        pollOwners.put(poll, server);
+        poll.whenCompleted(() -> {
+            polls.decrementAndGet();
+            pollOwners.remove(poll);
+        });
         final PortKey key = new PortKey(server.name(), port);
         poll.onFailure((ex, why) -> {
             if (unpark(key, ex)) {
@@ -110,6 +116,11 @@ public final class TunnelRegistry {
         final Tunnel waiting = parkOrTake(key, poll);
         if (waiting != null) {
             offer(waiting, poll);
+            return;
+        }
+        if (!config.get().stillValid(server) && unpark(key, poll)) {
+            // A reload came between this call's authentication and now, and missed this poll.
+            poll.answer(401, "missing or unknown key", false);
             return;
         }
         after(cfg.timeouts().listen().toNanos(), () -> {
@@ -195,13 +206,26 @@ public final class TunnelRegistry {
         }
         final Tunnel t = new Tunnel(this, new PortKey(server, port), client, exchange, duplex,
                 cfg.timeouts().connectWait().toNanos());
+        if (allowed) {
+            pending.add(t);
+        }
         live.add(t);
+        if (t.state() == Tunnel.State.CLOSED) {
+            // Ended while it was being registered (its client went away): what removed() found
+            // nothing of then, it finds now.
+            removed(t);
+            return;
+        }
+        if (!config.get().stillValid(client)) {
+            // A reload came between this call's authentication and now, and missed this tunnel.
+            t.refuse(401, "missing or unknown key", "configuration changed: key removed");
+            return;
+        }
         if (!allowed) {
             t.replaceTimer(after(cfg.timeouts().connectWait().toNanos(),
                     () -> t.refuse(404, "no such server or port online", "target not allowed for this client")));
             return;
         }
-        pending.add(t);
         t.replaceTimer(after(cfg.timeouts().connectWait().toNanos(), () -> expireWaiting(t)));
         enqueue(t, false);
     }
@@ -227,12 +251,14 @@ public final class TunnelRegistry {
     /** Hands a waiting connect to a poll under a new ID, and gives the server proxy a while to accept. */
     private void offer(final Tunnel t, final Exchange poll) {
         final String id = ConnectionIds.next();
+        // In the map before the tunnel carries the ID: a tunnel that ends from here on removes it.
+        byId.put(id, t);
         if (!t.offer(id)) {
             // Closed meanwhile; the poll goes back to wait for the next one.
+            byId.remove(id, t);
             requeuePoll(t.target(), poll);
             return;
         }
-        byId.put(id, t);
         final long acceptNanos = config.get().timeouts().accept().toNanos();
         t.replaceTimer(after(acceptNanos, () -> withdraw(t, id)));
         if (!poll.answerText(Tunnel.ID_HEADER, id, id + "\n")) {
@@ -348,8 +374,16 @@ public final class TunnelRegistry {
         }
     }
 
-    /** A new configuration: tunnels of removed or re-keyed principals end now. */
+    /** A new configuration: tunnels and parked polls of removed or re-keyed principals end now. */
     public void configChanged(final RelayConfig next) {
+        for (final Map.Entry<PortKey, PortQueue> port : ports.entrySet()) {
+            for (final Exchange poll : port.getValue().parked()) {
+                final Principal owner = pollOwners.get(poll);
+                if (owner != null && !next.stillValid(owner) && unpark(port.getKey(), poll)) {
+                    poll.answer(401, "missing or unknown key", false);
+                }
+            }
+        }
         for (final Tunnel t : live) {
             final Principal server = t.server();
             if (!next.stillValid(t.client()) || (server != null && !next.stillValid(server))
