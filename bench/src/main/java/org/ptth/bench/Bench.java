@@ -62,7 +62,9 @@ public final class Bench {
         // Run from copies: a build in this tree while the bench runs must not swap classes under running JVMs.
         this.proxyJar = copy(options.root().resolve("proxies-cli/target/ptth-proxy.jar"));
         this.war = copy(options.root().resolve("relay-war/target/ptth-relay.war"));
-        this.benchJar = options.root().resolve("bench/target/ptth-bench.jar");
+        // the jar this runs from (scripts/bench runs a copy): the bench's TCP server runs from it too
+        this.benchJar = Path.of(java.net.URI.create(Bench.class.getProtectionDomain().getCodeSource().getLocation()
+                .toString()));
     }
 
     private Path copy(final Path file) throws IOException {

@@ -174,9 +174,9 @@ public final class Capacity {
         final long threads = ProcStat.machineThreads();
         final long max = ProcStat.pidMax();
         final double perTunnel = open == 0 ? 6 : Math.max(0, threads - threadsBefore) / (double) open;
-        if (threads + perTunnel * batch > max - 2_000) {
+        if (threads + perTunnel * batch > max - 4_000) {
             return String.format(Locale.ROOT, "the machine's threads (%d, about %.1f per tunnel) would pass its"
-                    + " limit (pid_max %d, less 2000 for the rest)", threads, perTunnel, max);
+                    + " limit (pid_max %d, less 4000 for the rest of the machine)", threads, perTunnel, max);
         }
         return null;
     }

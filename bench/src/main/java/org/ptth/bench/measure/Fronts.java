@@ -5,6 +5,7 @@ import static org.ptth.bench.report.Figures.*;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.ptth.bench.chain.Processes;
 import org.ptth.bench.chain.Ptth;
@@ -12,6 +13,7 @@ import org.ptth.bench.chain.RelayTomcat;
 import org.ptth.bench.chain.Services;
 import org.ptth.bench.load.EchoClient;
 import org.ptth.bench.probes.Command;
+import org.ptth.bench.report.Figure;
 import org.ptth.bench.report.Results;
 import org.ptth.bench.stats.Samples;
 import org.ptth.e2e.harness.ReverseProxy;
@@ -90,10 +92,18 @@ public final class Fronts {
     /** A server and a client proxy through {@code relay} (a front, or Tomcat itself); setup and round trip. */
     private void measure(final String transport, final String front, final URI relay, final int echoPort) {
         final int mark = processes.mark();
+        final Ptth ptth;
         try {
             final String name = front.equals(NO_FRONT) ? serverName("direct") : serverName(front);
-            final Ptth ptth = Ptth.start(processes, transport + "-" + name, launcher, jar, relay, keys, name, transport,
+            ptth = Ptth.start(processes, transport + "-" + name, launcher, jar, relay, keys, name, transport,
                     Map.of(Services.ECHO, echoPort));
+        } catch (final IOException | RuntimeException e) {
+            processes.closeSince(mark);
+            results.failure("front " + front + " via " + transport + ": the proxies did not start: " + e.getMessage());
+            Progress.say("FAILED front " + front + " via " + transport + ": " + e.getMessage());
+            return;
+        }
+        try {
             final int port = ptth.ports().get(Services.ECHO);
             final int warmup = 100;
             final int count = quick ? 100 : 200;
@@ -126,8 +136,13 @@ public final class Fronts {
             results.note(frontSetupP50(NO_FRONT), "a proxy pair of its own per front; " + count + " setups after "
                     + warmup + ", " + pings + " pings");
         } catch (final IOException | RuntimeException e) {
-            results.failure("front " + front + " via " + transport + ": " + e.getMessage());
-            Progress.say("front " + front + " via " + transport + " failed: " + e.getMessage());
+            // the proxies started, but a tunnel through this front did not work: that is the figure
+            for (final Figure f : List.of(frontSetupP50(front), frontSetupP99(front), frontRttP50(front),
+                    frontRttP99(front))) {
+                results.put(f, transport, Results.FAILS);
+            }
+            results.note(frontSetupP50(front), transport + " fails: " + e.getMessage());
+            Progress.say("front " + front + " via " + transport + " fails: " + e.getMessage());
         } finally {
             processes.closeSince(mark);
         }

@@ -123,6 +123,9 @@ public final class Report {
     }
 
     static String number(final double v) {
+        if (v == Results.FAILS) {
+            return "\"fails\"";
+        }
         return Double.isNaN(v) || Double.isInfinite(v) ? "null" : String.format(Locale.ROOT, "%.4f", v);
     }
 

@@ -19,6 +19,12 @@ public final class Results {
     public static final String SSH = "ssh -L";
     public static final List<String> BASELINES = List.of(DIRECT, SOCAT, SSH);
 
+    /**
+     * The value of a lower-is-better figure that could not be taken because the way does not work
+     * (a transport a front does not carry): shown as "fails", and every target on it is missed.
+     */
+    public static final double FAILS = Double.POSITIVE_INFINITY;
+
     /** One figure on every column that measured it, with the notes printed under it. */
     public record Row(String group, String name, String unit, Map<String, Double> values, List<String> notes) {
         public String label() {

@@ -80,29 +80,32 @@ public final class Targets {
 
     /** The transport's figure at least {@code factor} times the baseline's (higher is better). */
     public static Target ratio(final Figure f, final String baseline, final double factor) {
-        final String text = label(f) + " >= " + num(factor) + " x " + baseline;
-        return target(text, (r, c) -> {
-            final Optional<Double> mine = r.value(f, c);
-            final Optional<Double> theirs = r.value(f, baseline);
-            if (mine.isEmpty() || theirs.isEmpty() || theirs.get() <= 0) {
-                return missing(text, c);
-            }
-            final double x = mine.get() / theirs.get();
-            return new Results.Verdict(text, c, String.format(Locale.ROOT, "%.2fx", x), x >= factor);
-        });
+        return quotient(label(f) + " >= " + num(factor) + " x " + baseline, f, (r, c) -> r.value(f, baseline),
+                factor, true);
     }
 
     /** The transport's figure at most {@code factor} times another figure of the same transport. */
     public static Target relative(final Figure f, final Figure reference, final double factor) {
-        final String text = label(f) + " <= " + num(factor) + " x " + reference.name();
+        return quotient(label(f) + " <= " + num(factor) + " x " + reference.name(), f,
+                (r, c) -> r.value(reference, c), factor, false);
+    }
+
+    private interface Reference {
+        Optional<Double> of(Results results, String column);
+    }
+
+    private static Target quotient(final String text, final Figure f, final Reference reference, final double factor,
+                                   final boolean atLeast) {
         return target(text, (r, c) -> {
             final Optional<Double> mine = r.value(f, c);
-            final Optional<Double> ref = r.value(reference, c);
+            final Optional<Double> ref = reference.of(r, c);
             if (mine.isEmpty() || ref.isEmpty() || ref.get() <= 0) {
                 return missing(text, c);
             }
             final double x = mine.get() / ref.get();
-            return new Results.Verdict(text, c, String.format(Locale.ROOT, "%.2fx", x), x <= factor);
+            return new Results.Verdict(text, c, mine.get() == Results.FAILS ? "fails" : String.format(Locale.ROOT,
+                    "%.2fx", x),
+                    atLeast ? x >= factor : x <= factor);
         });
     }
 
@@ -162,10 +165,13 @@ public final class Targets {
         return new Results.Verdict(text, column, "not measured", null);
     }
 
-    /** A figure as the table shows it: three significant digits, no exponent. */
+    /** A figure as the table shows it: three significant digits, no exponent; "fails" for {@link Results#FAILS}. */
     public static String num(final double v) {
         if (Double.isNaN(v)) {
             return "-";
+        }
+        if (v == Results.FAILS) {
+            return "fails";
         }
         final double a = Math.abs(v);
         if (a != 0 && a < 0.01) {

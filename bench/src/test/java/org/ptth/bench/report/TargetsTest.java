@@ -55,6 +55,20 @@ class TargetsTest {
     }
 
     @Test
+    void aWayThatFailsMissesItsTargets() {
+        results.put(Figures.frontSetupP50(Figures.NO_FRONT), "duplex", 2.0);
+        results.put(Figures.frontSetupP50("Apache httpd"), "duplex", Results.FAILS);
+        results.put(Figures.frontRttP50("Apache httpd"), "duplex", Results.FAILS);
+        final Results.Verdict setup = Targets.relative(Figures.frontSetupP50("Apache httpd"),
+                Figures.frontSetupP50(Figures.NO_FRONT), 2.0).judge(results, "duplex");
+        assertFalse(setup.pass());
+        assertEquals("fails", setup.shown());
+        final Results.Verdict rtt = Targets.below(Figures.frontRttP50("Apache httpd"), 2000).judge(results, "duplex");
+        assertFalse(rtt.pass());
+        assertEquals("fails", rtt.shown());
+    }
+
+    @Test
     void allTunnelsOpenWithoutErrors() {
         results.put(Figures.TUNNELS_OPEN, "duplex", 4_500);
         results.put(Figures.TUNNELS_ERRORS, "duplex", 0);
