@@ -50,7 +50,7 @@ final class ClientTunnelOpener {
         try {
             TcpOptions.apply(connection);
         } catch (final IOException gone) {
-            TcpOptions.closeQuietly(connection);
+            TcpOptions.reset(connection);
             return;
         }
         // the connect response is the downstream: it stays silent only as long as the peer may
@@ -76,7 +76,7 @@ final class ClientTunnelOpener {
                         + " failed: relay " + relay.address() + " unreachable: " + RelayProblem.describe(unreachable));
             }
             tunnel.discard();
-            TcpOptions.closeQuietly(connection);
+            TcpOptions.reset(connection);
             return;
         }
         if (response.status() != 200) {
@@ -84,7 +84,7 @@ final class ClientTunnelOpener {
             tunnel.discard();
             response.close();
             LOG.warning(() -> "connection from " + from + " to " + server + "/" + port + " refused: " + error);
-            TcpOptions.closeQuietly(connection);
+            TcpOptions.reset(connection);
             return;
         }
         final String id = response.header("Ptth-Connection-Id");
@@ -94,7 +94,7 @@ final class ClientTunnelOpener {
             tunnel.discard();
             response.close();
             LOG.warning(() -> "connection from " + from + " to " + server + "/" + port + " failed: " + what);
-            TcpOptions.closeQuietly(connection);
+            TcpOptions.reset(connection);
             return;
         }
         tunnel.identify(id);

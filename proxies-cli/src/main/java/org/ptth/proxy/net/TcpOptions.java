@@ -15,6 +15,21 @@ public final class TcpOptions {
         socket.setKeepAlive(true);
     }
 
+    /**
+     * Ends a connection whose tunnel was cut or never opened: with a reset (SO_LINGER 0), never the
+     * FIN of a clean end, so that the program on the other end knows its data did not all get
+     * through. Only a clean END of the tunnel ends a connection with a FIN. The one place for it,
+     * whatever the transport.
+     */
+    public static void reset(final Socket socket) {
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (final IOException alreadyClosed) {
+            // closing is all that is left
+        }
+        closeQuietly(socket);
+    }
+
     public static void closeQuietly(final Socket socket) {
         try {
             socket.close();

@@ -57,7 +57,7 @@ final class ServerTunnelOpener {
             TcpOptions.apply(target);
             target.connect(exposure.target().toAddress(), TARGET_CONNECT_MILLIS);
         } catch (final IOException | IllegalArgumentException unreachable) {
-            TcpOptions.closeQuietly(target);
+            TcpOptions.reset(target);
             final String reason = "cannot connect to " + exposure.name() + ": " + unreachable.getMessage();
             LOG.warning(() -> "connection " + shortId + " refused: " + exposure.target() + ": " + reason);
             refuse(id, reason);
@@ -85,7 +85,7 @@ final class ServerTunnelOpener {
                         + RelayProblem.describe(failed));
             }
             tunnel.discard();
-            TcpOptions.closeQuietly(target);
+            TcpOptions.reset(target);
             return;
         }
         if (response.status() != 200) {
@@ -93,7 +93,7 @@ final class ServerTunnelOpener {
             tunnel.discard();
             response.close();
             LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept rejected: " + error);
-            TcpOptions.closeQuietly(target);
+            TcpOptions.reset(target);
             return;
         }
         live.add(tunnel);

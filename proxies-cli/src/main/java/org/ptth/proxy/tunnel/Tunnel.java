@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
+import org.ptth.proxy.net.TcpOptions;
 import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.Exchange;
 
@@ -169,12 +170,8 @@ public final class Tunnel {
             over = true;
         }
         cancelCalls();
-        try {
-            // an RST tells the local peer this was no clean end
-            socket.setSoLinger(true, 0);
-        } catch (final IOException alreadyClosed) {
-            // closing below is all that matters
-        }
+        // an RST tells the local peer this was no clean end
+        TcpOptions.reset(socket);
         final String cause = localFailure;
         finish(true, cause != null ? cause : reason);
     }

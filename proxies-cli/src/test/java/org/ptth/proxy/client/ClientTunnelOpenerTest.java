@@ -107,7 +107,10 @@ class ClientTunnelOpenerTest {
             try (Socket peer = new Socket(InetAddress.getLoopbackAddress(), local.getLocalPort())) {
                 final Socket accepted = local.accept();
                 pool.submit(() -> opener.open(accepted)).get(WAIT_SECONDS, TimeUnit.SECONDS);
-                assertEquals(-1, peer.getInputStream().read(), "the client's connection is closed");
+                final java.net.SocketException reset = org.junit.jupiter.api.Assertions.assertThrows(
+                        java.net.SocketException.class, () -> peer.getInputStream().read(),
+                        "the client's connection is reset: the tunnel never opened");
+                assertTrue(String.valueOf(reset.getMessage()).contains("reset"), reset::toString);
             }
         }
         final List<String> warnings = records.stream().filter(r -> r.getLevel().intValue() >= Level.WARNING.intValue())

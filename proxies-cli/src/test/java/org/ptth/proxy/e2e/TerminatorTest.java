@@ -272,7 +272,7 @@ class TerminatorTest {
     void anUnreachableTargetIsRefusedAndTheClientConnectionClosed() throws Exception {
         final InetSocketAddress local = clientFor("down");
         try (Socket socket = connect(local)) {
-            assertConnectionEnds(socket);
+            assertConnectionReset(socket);
         }
         assertEquals(1, relay.refusals.size(), relay.refusals.toString());
         assertTrue(relay.refusals.get(0).contains("cannot connect to down"), relay.refusals.get(0));
@@ -284,17 +284,22 @@ class TerminatorTest {
         relay.garbageForConnect = "<html><body>502 Bad Gateway</body></html>".getBytes(StandardCharsets.US_ASCII);
         final InetSocketAddress local = clientFor("echo");
         try (Socket socket = connect(local)) {
-            assertConnectionEnds(socket);
+            assertConnectionReset(socket);
         }
         final String line = nextClosedLine();
         assertTrue(line.contains("garbage"), line);
     }
 
-    private static void assertConnectionEnds(final Socket socket) {
+    /** A tunnel that was cut or never opened ends its TCP connection with a reset, never a clean end. */
+    private static void assertConnectionReset(final Socket socket) {
         try {
-            assertEquals(-1, socket.getInputStream().read());
-        } catch (final IOException reset) {
-            // a reset ends it too
+            final int read = socket.getInputStream().read();
+            org.junit.jupiter.api.Assertions.fail("the connection ended cleanly (read gave " + read + "), not with a reset");
+        } catch (final java.net.SocketException reset) {
+            assertTrue(String.valueOf(reset.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("reset"),
+                    reset::toString);
+        } catch (final IOException other) {
+            throw new AssertionError("expected a reset", other);
         }
     }
 }
