@@ -99,7 +99,8 @@ public final class ConfigParser {
                 count(source, settings, "limit.listens-per-server", 256),
                 count(source, settings, "limit.pending-connects-per-server", 256),
                 count(source, settings, "limit.tunnels-per-client", 1024),
-                count(source, settings, "limit.tunnels", 8192));
+                count(source, settings, "limit.tunnels", 8192),
+                size(source, settings, "buffer.max", RelayConfig.Mux.defaultBufferMax()));
         final RelayConfig.Mux mux = new RelayConfig.Mux(
                 duration(source, settings, "mux.peer-timeout", Duration.ofSeconds(45)),
                 size(source, settings, "mux.buffer.max", RelayConfig.Mux.defaultBufferMax()),

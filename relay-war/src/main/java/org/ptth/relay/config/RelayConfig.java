@@ -24,7 +24,8 @@ public final class RelayConfig {
     }
 
     /** Limits that keep one principal from taking the relay for itself. */
-    public record Limits(int listensPerServer, int pendingConnectsPerServer, int tunnelsPerClient, int tunnels) {
+    public record Limits(int listensPerServer, int pendingConnectsPerServer, int tunnelsPerClient, int tunnels,
+                         long bufferMax) {
     }
 
     /**

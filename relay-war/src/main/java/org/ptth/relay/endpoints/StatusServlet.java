@@ -49,6 +49,7 @@ public final class StatusServlet extends HttpServlet {
                 + "mux_connections=" + relay.mux().connections() + "\n"
                 + "mux_buffered_bytes=" + relay.mux().bufferedBytes() + "\n"
                 + "ports=" + relay.registry().activePorts() + "\n"
+                + "buffer_bytes=" + relay.registry().bufferedBytes() + "\n"
                 + "threads=" + ManagementFactory.getThreadMXBean().getThreadCount() + "\n"
                 + "heap_used_bytes=" + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() + "\n";
         response.setContentType("text/plain;charset=UTF-8");

@@ -49,6 +49,7 @@ public final class Splice implements ReadListener, WriteListener {
 
     private final String name;
     private final Events events;
+    private final BufferBudget budget;
     private final AtomicInteger signals = new AtomicInteger();
     private final AtomicLong bytes = new AtomicLong();
 
@@ -76,8 +77,14 @@ public final class Splice implements ReadListener, WriteListener {
     private volatile int heldAtWait;
 
     public Splice(final String name, final Events events) {
+        this(name, events, BufferBudget.unlimited());
+    }
+
+    /** @param budget what growing the buffer beyond its first size takes from, shared by all tunnels */
+    public Splice(final String name, final Events events, final BufferBudget budget) {
         this.name = name;
         this.events = events;
+        this.budget = budget;
     }
 
     public String name() {
@@ -245,8 +252,9 @@ public final class Splice implements ReadListener, WriteListener {
                 final boolean filled = pending == buffer.length;
                 pending = 0;
                 unflushed = true;
-                if (filled && buffer.length < MAX_BUFFER) {
-                    // Bulk data: grow, so that each cycle moves more.
+                if (filled && buffer.length < MAX_BUFFER && budget.tryTake(buffer.length)) {
+                    // Bulk data: grow, so that each cycle moves more (unless all tunnels' buffers
+                    // together are at their limit: then this one stays as it is).
                     buffer = new byte[buffer.length * 2];
                     grown = true;
                 }
@@ -277,6 +285,7 @@ public final class Splice implements ReadListener, WriteListener {
             // The source is dry (or not attached yet): push out what waits, wait for the next callback.
             if (trimRequested) {
                 trimRequested = false;
+                budget.giveBack(buffer.length - INITIAL_BUFFER);
                 buffer = new byte[INITIAL_BUFFER];
                 grown = false;
             }
@@ -331,6 +340,7 @@ public final class Splice implements ReadListener, WriteListener {
 
     private void finish(final boolean abort) {
         done = true;
+        budget.giveBack(buffer.length - INITIAL_BUFFER);
         buffer = null;
         final String reason = abortReason;
         if (sink != null) {

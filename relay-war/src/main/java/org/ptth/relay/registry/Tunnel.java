@@ -40,8 +40,8 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
     private final long startNanos = System.nanoTime();
     private final long connectDeadlineNanos;
     private final AtomicReference<State> state = new AtomicReference<>(State.WAITING);
-    private final Splice upstream = new Splice("upstream", this);
-    private final Splice downstream = new Splice("downstream", this);
+    private final Splice upstream;
+    private final Splice downstream;
     private final SourceGate upstreamGate = new SourceGate();
     private final SourceGate downstreamGate = new SourceGate();
     private final AtomicInteger directionsEnded = new AtomicInteger();
@@ -57,6 +57,8 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
     Tunnel(final TunnelRegistry registry, final PortKey target, final Principal client, final Exchange connect,
            final boolean connectDuplex, final long connectWaitNanos) {
         this.registry = registry;
+        this.upstream = new Splice("upstream", this, registry.buffers());
+        this.downstream = new Splice("downstream", this, registry.buffers());
         this.target = target;
         this.client = client;
         this.connect = connect;

@@ -3,6 +3,7 @@ package org.ptth.relay.registry;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.errors.RelayException;
+import org.ptth.relay.pump.BufferBudget;
 import org.ptth.relay.pump.Exchange;
 
 import java.util.Map;
@@ -35,6 +36,8 @@ public final class TunnelRegistry {
 
     private final Supplier<RelayConfig> config;
     private final ScheduledExecutorService timers;
+    /** What the splices of all tunnels may hold beyond their first buffers (buffer.max). */
+    private final BufferBudget buffers;
     private final Map<String, Tunnel> byId = new ConcurrentHashMap<>();
     private final Set<Tunnel> live = ConcurrentHashMap.newKeySet();
     private final Map<PortKey, PortQueue> ports = new ConcurrentHashMap<>();
@@ -48,6 +51,10 @@ public final class TunnelRegistry {
 
     public TunnelRegistry(final Supplier<RelayConfig> config) {
         this.config = config;
+        this.buffers = new BufferBudget(() -> {
+            final RelayConfig now = config.get();
+            return now == null ? RelayConfig.Mux.defaultBufferMax() : now.limits().bufferMax();
+        });
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("ptth-relay-timer"));
     }
 
@@ -391,6 +398,15 @@ public final class TunnelRegistry {
                 t.abort("configuration changed: key or permission removed");
             }
         }
+    }
+
+    BufferBudget buffers() {
+        return buffers;
+    }
+
+    /** The bytes the tunnels' buffers hold beyond their first 8 KiB per direction, against buffer.max. */
+    public long bufferedBytes() {
+        return buffers.used();
     }
 
     public int liveTunnels() {

@@ -702,6 +702,31 @@ class SpliceTest {
     }
 
     @Test
+    void bufferGrowthStopsAtTheSharedBudgetAndIsGivenBackAtTheEnd() throws IOException {
+        // Room for growing 8 -> 16 -> 32 KiB (8 + 16 KiB taken), not for 64 KiB.
+        final BufferBudget budget = new BufferBudget(() -> 24L * KIB);
+        splice = new Splice("upstream", events, budget);
+        attachBoth();
+        final AtomicInteger calls = new AtomicInteger();
+        input.reader = (b, off, len) -> {
+            final int call = calls.incrementAndGet();
+            if (call <= 5) {
+                Arrays.fill(b, off, off + len, (byte) call);
+                return len;
+            }
+            return -1;
+        };
+        input.ready.set(true);
+        splice.onDataAvailable();
+
+        assertEquals(List.of(8 * KIB, 16 * KIB, 32 * KIB, 32 * KIB, 32 * KIB, 32 * KIB), offeredLengths(),
+                "the buffer stays at 32 KiB once the budget has no room for 64");
+        assertEquals(8L * KIB + 16 * KIB + 32 * KIB + 32 * KIB + 32 * KIB, splice.bytes(), "every byte still moved");
+        assertCleanEnd(source);
+        assertEquals(0, budget.used(), "the grown buffer's bytes went back to the budget");
+    }
+
+    @Test
     void aPartialFillKeepsTheBufferSize() throws IOException {
         attachBoth();
         script(bytes("a"), bytes("bc"), bytes("def"));
