@@ -41,6 +41,9 @@ public final class FrameDecoder {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private final Handler handler;
+    private final long maxMessageBytes;
+    /** Payload bytes of the binary message under way, counted as its frames' headers come. */
+    private long messageBytes;
     /** The frame header being gathered: 2 to 14 bytes. */
     private final byte[] head = new byte[14];
     private int headHave;
@@ -58,8 +61,10 @@ public final class FrameDecoder {
     private int controlHave;
     private boolean closed;
 
-    public FrameDecoder(final Handler handler) {
+    /** A decoder that refuses (1009) a binary message of more than {@code maxMessageBytes} bytes, as soon as a header says so. */
+    public FrameDecoder(final Handler handler, final long maxMessageBytes) {
         this.handler = handler;
+        this.maxMessageBytes = maxMessageBytes;
     }
 
     /** True once the peer's close frame was read; later bytes are ignored. */
@@ -129,6 +134,12 @@ public final class FrameDecoder {
         mask = ByteBuffer.wrap(head, at, 4).getInt();
         fin = (head[0] & 0x80) != 0;
         opcode = head[0] & 0x0f;
+        if (!isControl(opcode)) {
+            messageBytes = opcode == OP_CONTINUATION ? messageBytes + length : length;
+            if (messageBytes > maxMessageBytes || messageBytes < 0) {
+                throw new WebSocketException(CloseCodes.TOO_BIG, "a message of more than " + maxMessageBytes + " bytes");
+            }
+        }
         remaining = length;
         maskPhase = 0;
         controlHave = 0;

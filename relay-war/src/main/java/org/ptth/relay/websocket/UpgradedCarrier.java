@@ -6,6 +6,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpUpgradeHandler;
 import jakarta.servlet.http.WebConnection;
+import org.ptth.protocol.mux.Frames;
 import org.ptth.protocol.mux.MuxProtocolException;
 import org.ptth.relay.mux.Carrier;
 
@@ -30,7 +31,7 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
     private static final Logger LOG = Logger.getLogger(UpgradedCarrier.class.getName());
     private static final int READ_BYTES = 16 * 1024;
 
-    private final FrameDecoder decoder = new FrameDecoder(this);
+    private final FrameDecoder decoder = new FrameDecoder(this, Frames.MAX_MESSAGE_BYTES);
     private final AtomicBoolean over = new AtomicBoolean();
     private final AtomicBoolean shut = new AtomicBoolean();
     private volatile Carrier.Events events;
@@ -214,16 +215,25 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
                 return false;
             }
         }
-        out.write(frame, 0, frame.length);
-        out.flush();
+        write(frame, 0, frame.length);
         return true;
     }
 
     @Override
     public void send(final byte[] buffer, final int length) throws IOException {
         final int start = FrameEncoder.binaryHeader(buffer, HEADER_ROOM, length);
-        out.write(buffer, start, HEADER_ROOM + length - start);
-        out.flush();
+        write(buffer, start, HEADER_ROOM + length - start);
+    }
+
+    /**
+     * One write, then a flush if the socket took it all: a non-blocking write keeps what the socket
+     * did not take and sends it once writable, while a flush (like a write) is refused until then.
+     */
+    private void write(final byte[] bytes, final int offset, final int length) throws IOException {
+        out.write(bytes, offset, length);
+        if (out.isReady()) {
+            out.flush();
+        }
     }
 
     @Override

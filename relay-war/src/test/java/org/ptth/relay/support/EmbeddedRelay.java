@@ -94,6 +94,23 @@ public final class EmbeddedRelay implements AutoCloseable {
         return tomcat.getConnector().getLocalPort();
     }
 
+    /** The status endpoint's figures (tunnels, mux_connections, mux_buffered_bytes, ...). */
+    public Map<String, Long> status() throws IOException, InterruptedException {
+        final java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + "status"))
+                        .header("Authorization", "Bearer " + ADMIN_KEY)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        final Map<String, Long> figures = new java.util.TreeMap<>();
+        for (final String line : r.body().split("\n")) {
+            final int eq = line.indexOf('=');
+            if (eq > 0) {
+                figures.put(line.substring(0, eq), Long.parseLong(line.substring(eq + 1).strip()));
+            }
+        }
+        return figures;
+    }
+
     @Override
     public void close() throws LifecycleException {
         tomcat.stop();

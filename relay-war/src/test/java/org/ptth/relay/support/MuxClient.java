@@ -66,10 +66,12 @@ public final class MuxClient implements AutoCloseable {
     private final LinkedBlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
     private final Map<Integer, AtomicLong> credit = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicLong> creditReceived = new ConcurrentHashMap<>();
     private final Object creditChanged = new Object();
     private final FrameParser parser = new FrameParser();
     private volatile boolean paused;
     private volatile boolean autoCredit;
+    private final Set<Integer> withheld = ConcurrentHashMap.newKeySet();
     private WebSocket ws;
 
     private MuxClient() {
@@ -152,12 +154,13 @@ public final class MuxClient implements AutoCloseable {
         final byte[] bytes = new byte[payload.remaining()];
         payload.get(bytes);
         if (type == FrameType.CREDIT) {
+            creditReceived.computeIfAbsent(tunnel, k -> new AtomicLong()).addAndGet(ByteBuffer.wrap(bytes).getInt());
             credit.computeIfAbsent(tunnel, k -> new AtomicLong(Frames.INITIAL_WINDOW)).addAndGet(ByteBuffer.wrap(bytes).getInt());
             synchronized (creditChanged) {
                 creditChanged.notifyAll();
             }
         }
-        if (type == FrameType.DATA && autoCredit) {
+        if (type == FrameType.DATA && autoCredit && !withheld.contains(tunnel)) {
             send(credit(tunnel, bytes.length));
         }
         frames.add(new Frame(type, tunnel, bytes));
@@ -166,6 +169,12 @@ public final class MuxClient implements AutoCloseable {
     /** Grant credit for every DATA as it arrives, as a receiver that keeps up would. */
     public MuxClient autoCredit() {
         autoCredit = true;
+        return this;
+    }
+
+    /** No credit for this tunnel, even with {@link #autoCredit()}: a receiver whose TCP peer stopped reading. */
+    public MuxClient withholdCredit(final int tunnel) {
+        withheld.add(tunnel);
         return this;
     }
 
@@ -225,6 +234,11 @@ public final class MuxClient implements AutoCloseable {
     public void open(final int tunnel, final String port, final byte[] firstBytes) {
         credit.computeIfAbsent(tunnel, k -> new AtomicLong(Frames.INITIAL_WINDOW)).addAndGet(-firstBytes.length);
         send(openFrame(tunnel, port, firstBytes));
+    }
+
+    /** All the CREDIT this client received for the tunnel. */
+    public long creditReceived(final int tunnel) {
+        return creditReceived.computeIfAbsent(tunnel, k -> new AtomicLong()).get();
     }
 
     public static byte[] openFrame(final int tunnel, final String port, final byte[] firstBytes) {

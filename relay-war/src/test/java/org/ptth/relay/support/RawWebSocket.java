@@ -43,6 +43,8 @@ public final class RawWebSocket implements AutoCloseable {
     private final OutputStream out;
     private final DataInputStream in;
     private final Random random = new Random(42);
+    private final org.ptth.protocol.mux.FrameParser muxParser = new org.ptth.protocol.mux.FrameParser();
+    private final java.util.ArrayDeque<MuxClient.Frame> muxFrames = new java.util.ArrayDeque<>();
     private int status;
     private Map<String, String> headers;
 
@@ -167,6 +169,26 @@ public final class RawWebSocket implements AutoCloseable {
                 return f;
             }
         }
+    }
+
+    /** The next mux frame the relay sent, from the binary messages read so far or the next ones. */
+    public MuxClient.Frame readMuxFrame() throws IOException {
+        while (muxFrames.isEmpty()) {
+            final Frame f = readDataOrClose();
+            if (f.opcode() == OP_CLOSE) {
+                throw new EOFException("closed: " + f.closeCode() + " " + f.closeReason());
+            }
+            try {
+                muxParser.feed(ByteBuffer.wrap(f.payload()), (type, tunnel, payload) -> {
+                    final byte[] bytes = new byte[payload.remaining()];
+                    payload.get(bytes);
+                    muxFrames.add(new MuxClient.Frame(type, tunnel, bytes));
+                });
+            } catch (final org.ptth.protocol.mux.MuxProtocolException e) {
+                throw new IOException("the relay sent broken mux frames", e);
+            }
+        }
+        return muxFrames.poll();
     }
 
     /** True when the relay has closed the connection: the next read finds its end (or a reset). */

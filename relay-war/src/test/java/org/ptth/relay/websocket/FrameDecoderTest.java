@@ -91,14 +91,14 @@ class FrameDecoderTest {
 
     private static Recorder decodeInOneRead(final byte[] wire) throws WebSocketException {
         final Recorder r = new Recorder();
-        new FrameDecoder(r).feed(wire.clone(), 0, wire.length);
+        new FrameDecoder(r, Long.MAX_VALUE).feed(wire.clone(), 0, wire.length);
         return r;
     }
 
     /** Feeds the bytes cut at {@code cut}, in two reads at offsets inside a larger array, as a socket would. */
     private static Recorder decodeSplit(final byte[] wire, final int cut) throws WebSocketException {
         final Recorder r = new Recorder();
-        final FrameDecoder decoder = new FrameDecoder(r);
+        final FrameDecoder decoder = new FrameDecoder(r, Long.MAX_VALUE);
         final byte[] read = new byte[wire.length + 10];
         System.arraycopy(wire, 0, read, 3, cut);
         decoder.feed(read, 3, cut);
@@ -150,7 +150,7 @@ class FrameDecoderTest {
                 frame(true, 9, new byte[] {1, 2}, 0x02020202),
                 frame(true, 0, Arrays.copyOfRange(payload, 333, 1000), 0x03030303));
         final Recorder r = new Recorder();
-        final FrameDecoder decoder = new FrameDecoder(r);
+        final FrameDecoder decoder = new FrameDecoder(r, Long.MAX_VALUE);
         for (int i = 0; i < wire.length; i++) {
             decoder.feed(wire, i, 1);
         }
@@ -225,12 +225,32 @@ class FrameDecoderTest {
             public void binary(final ByteBuffer part, final boolean messageEnds) {
                 parts.add(part.remaining());
             }
-        });
+        }, Long.MAX_VALUE);
         decoder.feed(head, 0, head.length);
         final byte[] chunk = new byte[4096];
         decoder.feed(chunk, 0, chunk.length);
         decoder.feed(chunk, 0, chunk.length);
         assertEquals(List.of(4096, 4096), parts, "parts of a " + length + "-byte frame, as they came");
+    }
+
+    @Test
+    void aMessageOverTheLimitIsRefusedWhenItsHeaderComesNotWhenItsBytesHave() throws Exception {
+        final Recorder r = new Recorder();
+        final FrameDecoder decoder = new FrameDecoder(r, 1000);
+        final byte[] first = frame(false, 2, new byte[600], 1);
+        decoder.feed(first, 0, first.length);
+        final byte[] second = frame(true, 0, new byte[401], 1);
+        final WebSocketException e = assertThrows(WebSocketException.class, () -> decoder.feed(second, 0, 14));
+        assertEquals(CloseCodes.TOO_BIG, e.closeCode());
+        final FrameDecoder fresh = new FrameDecoder(new Recorder(), 1000);
+        final byte[] huge = {(byte) 0x82, (byte) 0xff, 0, 0, 0, 0, 0x7f, 0, 0, 0, 1, 2, 3, 4};
+        assertEquals(CloseCodes.TOO_BIG, assertThrows(WebSocketException.class,
+                () -> fresh.feed(huge, 0, huge.length)).closeCode());
+        // a message at the limit passes
+        final Recorder ok = new Recorder();
+        final byte[] exact = frame(true, 2, new byte[1000], 1);
+        new FrameDecoder(ok, 1000).feed(exact, 0, exact.length);
+        assertEquals(List.of("binary 1000"), ok.events);
     }
 
     private static void assertProtocolError(final byte[] wire, final String part) {
