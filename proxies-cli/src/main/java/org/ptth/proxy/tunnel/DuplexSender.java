@@ -7,7 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import org.ptth.proxy.framing.FrameWriter;
+import org.ptth.protocol.pth1.FrameWriter;
 import org.ptth.proxy.relay.DuplexCall;
 import org.ptth.proxy.relay.RelayProblem;
 

@@ -5,9 +5,9 @@ import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 
-import org.ptth.proxy.framing.Frame;
-import org.ptth.proxy.framing.FrameReader;
-import org.ptth.proxy.framing.FramingException;
+import org.ptth.protocol.pth1.Frame;
+import org.ptth.protocol.pth1.FrameReader;
+import org.ptth.protocol.pth1.FramingException;
 import org.ptth.proxy.relay.StreamedResponse;
 import org.ptth.protocol.Reasons;
 

@@ -6,7 +6,7 @@ import java.io.OutputStream;
 
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.AbstractHttpEntity;
-import org.ptth.proxy.framing.FrameWriter;
+import org.ptth.protocol.pth1.FrameWriter;
 
 /**
  * The request body that carries what the local TCP peer sends (upstream on the client, downstream

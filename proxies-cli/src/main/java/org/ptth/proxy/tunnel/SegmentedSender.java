@@ -3,8 +3,8 @@ package org.ptth.proxy.tunnel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
-import org.ptth.proxy.framing.FrameFormat;
-import org.ptth.proxy.framing.FrameWriter;
+import org.ptth.protocol.pth1.FrameFormat;
+import org.ptth.protocol.pth1.FrameWriter;
 import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.relay.RelayProblem;

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.ptth.proxy.framing.FrameWriter;
+import org.ptth.protocol.pth1.FrameWriter;
 import org.ptth.proxy.relay.StreamedResponse;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

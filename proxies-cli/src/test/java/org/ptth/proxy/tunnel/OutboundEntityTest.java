@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.ptth.proxy.framing.Frame;
-import org.ptth.proxy.framing.FrameReader;
-import org.ptth.proxy.framing.FrameType;
+import org.ptth.protocol.pth1.Frame;
+import org.ptth.protocol.pth1.FrameReader;
+import org.ptth.protocol.pth1.FrameType;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OutboundEntityTest {

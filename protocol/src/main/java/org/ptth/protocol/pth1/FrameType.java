@@ -1,4 +1,4 @@
-package org.ptth.proxy.framing;
+package org.ptth.protocol.pth1;
 
 /** The four frame types of protocol version 1, with their wire byte. */
 public enum FrameType {

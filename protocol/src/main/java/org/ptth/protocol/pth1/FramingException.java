@@ -1,4 +1,4 @@
-package org.ptth.proxy.framing;
+package org.ptth.protocol.pth1;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package org.ptth.proxy.framing;
+package org.ptth.protocol.pth1;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,6 @@
-package org.ptth.proxy.framing;
+package org.ptth.protocol.pth1;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /** Constants of the framing: preamble, header size, payload limits. */
@@ -20,5 +21,15 @@ public final class FrameFormat {
     static final int MAX_REASON = MAX_DATA;
 
     private FrameFormat() {
+    }
+
+    /** Writes the preamble into a buffer, for writers that gather frames before a non-blocking write. */
+    public static void preamble(final ByteBuffer out) {
+        out.put(PREAMBLE);
+    }
+
+    /** Writes a frame header into a buffer; the payload, if any, must follow. */
+    public static void header(final ByteBuffer out, final FrameType type, final int length) {
+        out.put(type.code()).put((byte) (length >>> 16)).put((byte) (length >>> 8)).put((byte) length);
     }
 }
