@@ -165,7 +165,7 @@ public final class Capacity {
                         + " limit of %d", w.getKey(), files, perTunnel, limit);
             }
             // the relay's files past those it had before are its connections (kept-alive ones included)
-            if (w.getKey().equals("relay") && files - before + perTunnel * batch > relayConnections * 0.95) {
+            if (w.getKey().equals("relay") && files - before + perTunnel * batch > relayConnections * 0.9) {
                 return String.format(Locale.ROOT, "the relay's connections (about %d, %.1f per tunnel) would pass"
                         + " the connector's maxConnections of %d (conf/tomcat-connector.xml)", files - before,
                         perTunnel, relayConnections);
@@ -190,18 +190,21 @@ public final class Capacity {
             throws Exception {
         final AtomicInteger done = new AtomicInteger();
         final List<Future<?>> futures = new ArrayList<>();
-        // past this many errors the rest is skipped: each failing connection would wait for its timeouts
+        // past this many errors in this phase the rest of it is skipped: each failing connection would wait
+        // for its timeouts (the next phase, closing say, still runs)
         final int giveUp = Math.max(10, n / 50);
+        final AtomicInteger phaseErrors = new AtomicInteger();
         for (int i = 0; i < n; i++) {
             final Task t = task.apply(i);
             final int index = i;
             futures.add(pool.submit(() -> {
                 try {
-                    if (errors.get() >= giveUp) {
+                    if (phaseErrors.get() >= giveUp) {
                         throw new IOException("skipped after " + giveUp + " errors");
                     }
                     t.run();
                 } catch (final Exception e) {
+                    phaseErrors.incrementAndGet();
                     errors.incrementAndGet();
                     synchronized (firstErrors) {
                         if (firstErrors.size() < 5) {
