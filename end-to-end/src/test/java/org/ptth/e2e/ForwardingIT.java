@@ -72,6 +72,7 @@ class ForwardingIT {
     private static final long BULK_BYTES = 64L * 1024 * 1024;
     private static final int REPLY_BYTES = 1024 * 1024;
     private static final int TUNNELS = 100;
+    private static final long PAUSED_READER_BYTES = 64L * 1024 * 1024;
     /** Four times the connectionTimeout: what Tomcat times out at, it would have timed out by then. */
     private static final Duration SLOW_PEER_TIME = Duration.ofMillis(4L * CONNECTION_TIMEOUT_MILLIS);
     private static final Duration ABORT_PROPAGATION = Duration.ofSeconds(5);
@@ -396,6 +397,37 @@ class ForwardingIT {
             assertTrue(refusing.isAlive(), () -> "the client proxy died\n" + refusing.logTail(40));
         }
         echoRoundTrip(clientPort, "still working\n".getBytes(US_ASCII));
+    }
+
+    /**
+     * A TCP client that stops reading for four times the connector's connectionTimeout (the read and
+     * write timeout of every call at the relay) and then reads on gets every byte and a clean end: a
+     * pause of 10 minutes behind Tomcat's shipped 20 s is the same case, scaled down.
+     */
+    @Test
+    @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void pausedReaderGetsEveryByte() throws Exception {
+        try (Socket client = connect(clientPort)) {
+            try (Socket server = openHandedOverTunnel(client)) {
+                final FutureTask<Transfer> source = inBackground("paused-reader-source", () -> {
+                    final Transfer sent = Transfer.writeRandom(server.getOutputStream(), PAUSED_READER_BYTES, 11);
+                    server.shutdownOutput();
+                    return sent;
+                });
+                final InputStream in = client.getInputStream();
+                final MessageDigest digest = Transfer.sha256Digest();
+                final byte[] before = in.readNBytes(1024 * 1024);
+                digest.update(before);
+                Thread.sleep(SLOW_PEER_TIME.toMillis()); // the slow reader itself, not a wait for anything
+                final long received = before.length + readToEnd(in, digest);
+                final Transfer sent = source.get(60, TimeUnit.SECONDS);
+                System.out.printf("paused reader: %d of %d bytes after a %d s pause%n", received, sent.bytes(),
+                        SLOW_PEER_TIME.toSeconds());
+                assertEquals(sent, new Transfer(received, HexFormat.of().formatHex(digest.digest())),
+                        "what the reader got after its pause, up to end of stream");
+            }
+        }
+        assertNoServerErrors();
     }
 
     /**

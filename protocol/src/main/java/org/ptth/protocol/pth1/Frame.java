@@ -9,4 +9,9 @@ public record Frame(FrameType type, byte[] payload) {
     public String reason() {
         return new String(payload, StandardCharsets.UTF_8);
     }
+
+    /** The increment a CREDIT frame grants. */
+    public int credit() {
+        return ((payload[0] & 0xff) << 24) | ((payload[1] & 0xff) << 16) | ((payload[2] & 0xff) << 8) | (payload[3] & 0xff);
+    }
 }

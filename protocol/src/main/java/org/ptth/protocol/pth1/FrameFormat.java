@@ -17,6 +17,9 @@ public final class FrameFormat {
     /** Largest DATA payload the protocol allows. */
     public static final int MAX_DATA = 1_048_576;
 
+    /** A CREDIT frame's payload: a 4-byte big-endian increment. */
+    public static final int CREDIT_BYTES = 4;
+
     /** ABORT reasons are for humans: a frame's worth is plenty. */
     static final int MAX_REASON = MAX_DATA;
 

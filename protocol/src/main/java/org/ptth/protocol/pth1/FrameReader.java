@@ -22,15 +22,28 @@ public final class FrameReader {
     private final byte[] header = new byte[FrameFormat.HEADER_BYTES];
     private boolean preambleSeen;
     private boolean finished;
+    private boolean afterEnd;
+    private boolean creditAllowed;
 
     public FrameReader(final InputStream in) {
         this.in = in;
     }
 
-    /** The next frame; after END or ABORT this is an error of the caller. */
+    /**
+     * On a tunnel with flow control: CREDIT frames are taken, and a body goes on after END with
+     * CREDIT and HEARTBEAT frames until it ends; {@link #next()} then returns null.
+     */
+    public void withFlowControl() {
+        creditAllowed = true;
+    }
+
+    /** The next frame; after END or ABORT this is an error of the caller, but with flow control after END. */
     public Frame next() throws IOException {
-        if (finished) {
+        if (finished && !afterEnd) {
             throw new IllegalStateException("the stream already ended");
+        }
+        if (afterEnd) {
+            return nextAfterEnd();
         }
         try {
             if (!preambleSeen) {
@@ -39,11 +52,28 @@ public final class FrameReader {
             }
             final Frame frame = readFrame();
             finished = frame.type() == FrameType.END || frame.type() == FrameType.ABORT;
+            afterEnd = creditAllowed && frame.type() == FrameType.END;
             return frame;
         } catch (final EOFException cut) {
             finished = true;
             return new Frame(FrameType.ABORT, CUT_REASON.getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** After END: CREDIT or HEARTBEAT, or null at the body's end; anything else is garbage. */
+    private Frame nextAfterEnd() throws IOException {
+        final int first = in.read();
+        if (first < 0) {
+            afterEnd = false;
+            return null;
+        }
+        header[0] = (byte) first;
+        readFully(header, 1);
+        final Frame frame = frame();
+        if (frame.type() != FrameType.CREDIT && frame.type() != FrameType.HEARTBEAT) {
+            throw new FramingException("garbage in ptth stream: " + frame.type() + " frame after END");
+        }
+        return frame;
     }
 
     private void readPreamble() throws IOException {
@@ -62,8 +92,13 @@ public final class FrameReader {
 
     private Frame readFrame() throws IOException {
         readFully(header);
+        return frame();
+    }
+
+    /** The frame whose header is in {@link #header}: its payload is read. */
+    private Frame frame() throws IOException {
         final FrameType type = FrameType.ofCode(header[0]);
-        if (type == null) {
+        if (type == null || (type == FrameType.CREDIT && !creditAllowed)) {
             throw new FramingException("garbage in ptth stream: unknown frame type " + describe(header[0]));
         }
         final int length = ((header[1] & 0xff) << 16) | ((header[2] & 0xff) << 8) | (header[3] & 0xff);
@@ -82,6 +117,9 @@ public final class FrameReader {
             case ABORT:
                 fits = length <= FrameFormat.MAX_REASON;
                 break;
+            case CREDIT:
+                fits = length == FrameFormat.CREDIT_BYTES;
+                break;
             default:
                 fits = length == 0;
         }
@@ -91,8 +129,17 @@ public final class FrameReader {
     }
 
     private void readFully(final byte[] into) throws IOException {
-        if (readUpTo(into) < into.length) {
-            throw new EOFException();
+        readFully(into, 0);
+    }
+
+    private void readFully(final byte[] into, final int from) throws IOException {
+        int done = from;
+        while (done < into.length) {
+            final int n = in.read(into, done, into.length - done);
+            if (n < 0) {
+                throw new EOFException();
+            }
+            done += n;
         }
     }
 

@@ -1,11 +1,15 @@
 package org.ptth.protocol.pth1;
 
-/** The four frame types of protocol version 1, with their wire byte. */
+/**
+ * The frame types of protocol version 1, with their wire byte. CREDIT is sent only on a tunnel whose
+ * two proxies agreed on flow control (docs/protocol.md, "Flow control").
+ */
 public enum FrameType {
     DATA('D'),
     END('E'),
     HEARTBEAT('H'),
-    ABORT('A');
+    ABORT('A'),
+    CREDIT('C');
 
     private final byte code;
 

@@ -41,6 +41,12 @@ public final class FrameWriter {
         writeHeader(FrameType.HEARTBEAT, 0);
     }
 
+    /** Grants the peer {@code bytes} more of DATA payload on this tunnel. */
+    public void credit(final int bytes) throws IOException {
+        writeHeader(FrameType.CREDIT, FrameFormat.CREDIT_BYTES);
+        out.write(new byte[] {(byte) (bytes >>> 24), (byte) (bytes >>> 16), (byte) (bytes >>> 8), (byte) bytes});
+    }
+
     public void abort(final String reason) throws IOException {
         byte[] text = reason == null ? new byte[0] : reason.getBytes(StandardCharsets.UTF_8);
         if (text.length > FrameFormat.MAX_REASON) {

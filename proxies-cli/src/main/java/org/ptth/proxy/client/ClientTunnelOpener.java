@@ -66,6 +66,7 @@ final class ClientTunnelOpener {
                 response = duplex.execute();
             } else {
                 final RelayCall call = relay.post(server, "connect", port, null, Timeout.of(settings.peerTimeout()));
+                call.withHeader(TunnelPumps.FLOW_CONTROL_HEADER, "1");
                 connect = call;
                 response = call.execute();
             }
@@ -100,7 +101,7 @@ final class ClientTunnelOpener {
         tunnel.identify(id);
         live.add(tunnel);
         if (connect instanceof DuplexCall) {
-            TunnelPumps.runDuplex(tunnel, (DuplexCall) connect, response, settings);
+            TunnelPumps.runDuplex(tunnel, (DuplexCall) connect, response, settings, pool);
         } else {
             TunnelPumps.run(tunnel, relay, server, connect, response, "upstream", settings, pool);
         }

@@ -31,6 +31,12 @@ public final class DuplexCall implements Exchange {
         this.body = body;
     }
 
+    /** Adds a request header before the call is sent; returns this call. */
+    public DuplexCall withHeader(final String name, final String value) {
+        call.withHeader(name, value);
+        return this;
+    }
+
     /** Sends the request head; returns the response once its head has come, the request body still open. */
     public StreamedResponse execute() throws IOException {
         try {

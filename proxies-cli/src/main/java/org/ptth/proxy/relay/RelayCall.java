@@ -29,6 +29,12 @@ public final class RelayCall implements Exchange {
         return new RelayResponse(response, description);
     }
 
+    /** Adds a request header before the call is sent; returns this call. */
+    public RelayCall withHeader(final String name, final String value) {
+        request.setHeader(name, value);
+        return this;
+    }
+
     @Override
     public void cancel() {
         request.cancel();

@@ -75,6 +75,7 @@ final class ServerTunnelOpener {
                 response = duplex.execute();
             } else {
                 final RelayCall call = relay.post(server, "accept", id, null, Timeout.of(settings.peerTimeout()));
+                call.withHeader(TunnelPumps.FLOW_CONTROL_HEADER, "1");
                 accept = call;
                 response = call.execute();
             }
@@ -98,7 +99,7 @@ final class ServerTunnelOpener {
         }
         live.add(tunnel);
         if (accept instanceof DuplexCall) {
-            TunnelPumps.runDuplex(tunnel, (DuplexCall) accept, response, settings);
+            TunnelPumps.runDuplex(tunnel, (DuplexCall) accept, response, settings, pool);
         } else {
             TunnelPumps.run(tunnel, relay, server, accept, response, "downstream", settings, pool);
         }

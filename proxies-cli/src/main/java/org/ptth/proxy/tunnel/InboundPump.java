@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.Executor;
 
 import org.ptth.protocol.pth1.Frame;
 import org.ptth.protocol.pth1.FrameReader;
@@ -22,13 +23,15 @@ final class InboundPump implements Runnable {
     static final int MAX_LOGGED_REASON = 1024;
 
     private final Tunnel tunnel;
+    private final Executor pool;
     private final StreamedResponse response;
     private final String description;
     private final long peerTimeoutSeconds;
-    private boolean endReceived;
+    private boolean closed;
 
     InboundPump(final Tunnel tunnel, final StreamedResponse response, final String description,
-                final TunnelSettings settings) {
+                final TunnelSettings settings, final Executor pool) {
+        this.pool = pool;
         this.tunnel = tunnel;
         this.response = response;
         this.description = description;
@@ -46,8 +49,8 @@ final class InboundPump implements Runnable {
         } catch (final IOException | RuntimeException failed) {
             tunnel.abort(description + " broken: " + failed.getMessage());
         } finally {
-            // after a clean END the exchange finishes by itself; otherwise cut it short
-            if (!endReceived) {
+            // after a clean end the exchange finished by itself; otherwise cut it short
+            if (!closed) {
                 response.close();
             }
         }
@@ -56,20 +59,47 @@ final class InboundPump implements Runnable {
     private void pump() throws IOException {
         final FrameReader frames = new FrameReader(response.body());
         final OutputStream toSocket = tunnel.socket().getOutputStream();
+        // With flow control a writer thread of its own feeds the socket, and this one reads on.
+        final InboundWriter writer = tunnel.flow().enabled() ? new InboundWriter(tunnel) : null;
+        if (writer != null) {
+            frames.withFlowControl();
+            try {
+                pool.execute(writer);
+            } catch (final RuntimeException rejected) {
+                tunnel.abort("no thread to write " + description + " to the socket: " + rejected.getMessage());
+                return;
+            }
+        }
         while (true) {
             final Frame frame = frames.next();
+            if (frame == null) {
+                // the body's clean end, after END: the peer's tunnel is over too
+                closeGracefully();
+                return;
+            }
             switch (frame.type()) {
                 case DATA:
-                    writeToSocket(toSocket, frame.payload());
+                    if (writer == null) {
+                        writeToSocket(toSocket, frame.payload());
+                    } else if (!writer.data(frame.payload())) {
+                        tunnel.abort(description + ": the peer sent more than the credit it was given");
+                        return;
+                    }
+                    break;
+                case CREDIT:
+                    tunnel.flow().granted(frame.credit());
                     break;
                 case HEARTBEAT:
                     break;
                 case END:
-                    endReceived = true;
+                    if (writer != null) {
+                        writer.end(); // the socket is shut once the bytes before END are written
+                        break; // the body goes on with CREDIT and HEARTBEAT until it ends
+                    }
                     tunnel.socket().shutdownOutput();
                     tunnel.inboundEnded();
                     // the rest of the body is only its last chunk
-                    response.closeGracefully();
+                    closeGracefully();
                     return;
                 case ABORT:
                     tunnel.abort(frame.reason().equals(FrameReader.CUT_REASON)
@@ -80,6 +110,12 @@ final class InboundPump implements Runnable {
                     throw new IllegalStateException("unhandled frame type " + frame.type());
             }
         }
+    }
+
+    /** After a clean end: the exchange finishes by itself, and its connection goes back to the pool. */
+    private void closeGracefully() {
+        closed = true;
+        response.closeGracefully();
     }
 
     private void writeToSocket(final OutputStream toSocket, final byte[] bytes) throws IOException {

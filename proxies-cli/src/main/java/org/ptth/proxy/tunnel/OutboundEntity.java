@@ -2,7 +2,11 @@ package org.ptth.proxy.tunnel;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.AbstractHttpEntity;
@@ -53,15 +57,47 @@ public final class OutboundEntity extends AbstractHttpEntity {
         if (flushPreamble) {
             frames.flush();
         }
-        Ending now = Ending.NONE;
-        while (now == Ending.NONE) {
-            now = source.next(frames);
-            if (now != Ending.NONE || !source.socketHasMore()) {
-                frames.flush();
+        final OutboundChannel channel = tunnel.channel();
+        channel.attach(frames);
+        try {
+            Ending now = Ending.NONE;
+            while (now == Ending.NONE) {
+                now = source.next(frames, channel);
+            }
+            abortReason = source.abortReason();
+            ending = now;
+            if (now == Ending.END && tunnel.flow().enabled()) {
+                afterEnd(channel);
+            }
+        } finally {
+            channel.detach();
+        }
+    }
+
+    /**
+     * With flow control the body stays open after END until the tunnel is over: it carries the
+     * credit granted for the other direction (written by that direction's socket writer) and a
+     * HEARTBEAT every interval, so that the relay's read timeout does not cut it meanwhile.
+     */
+    private void afterEnd(final OutboundChannel channel) throws IOException {
+        tunnel.outboundEnded(); // END has left: our half-close is on its way
+        final long heartbeatMillis = settings.heartbeat().toMillis();
+        while (true) {
+            try {
+                final TunnelOutcome outcome = tunnel.outcome().get(heartbeatMillis, TimeUnit.MILLISECONDS);
+                if (outcome.aborted()) {
+                    throw new IOException("tunnel aborted: " + outcome.reason());
+                }
+                return;
+            } catch (final TimeoutException quiet) {
+                channel.write(FrameWriter::heartbeat, true);
+            } catch (final InterruptedException stop) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted after END");
+            } catch (final ExecutionException impossible) {
+                throw new IOException(impossible.getCause());
             }
         }
-        abortReason = source.abortReason();
-        ending = now;
     }
 
     public Ending ending() {

@@ -2,6 +2,9 @@ package org.ptth.proxy.tunnel;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.ptth.protocol.pth1.FrameFormat;
 import org.ptth.protocol.pth1.FrameWriter;
@@ -61,28 +64,88 @@ final class SegmentedSender implements Runnable {
         if (!send(preamble.toByteArray(), false)) {
             return;
         }
-        while (true) {
-            final ByteArrayOutputStream body = new ByteArrayOutputStream();
-            final FrameWriter frames = new FrameWriter(body);
-            final Ending ending;
-            try {
-                ending = source.next(frames);
-            } catch (final IOException overAlready) {
-                return; // our own abort closed the socket
+        // From here on the socket writer of the other direction sends its grants as segments too.
+        tunnel.channel().attachSegments(this::sendCredit);
+        try {
+            while (true) {
+                final ByteArrayOutputStream body = new ByteArrayOutputStream();
+                final FrameWriter frames = new FrameWriter(body);
+                final Ending ending;
+                try {
+                    ending = source.next(frames, null);
+                } catch (final IOException overAlready) {
+                    return; // our own abort closed the socket
+                }
+                final boolean withFlowControl = ending == Ending.END && tunnel.flow().enabled();
+                final boolean last = ending != Ending.NONE && !withFlowControl;
+                if (!send(body.toByteArray(), last)) {
+                    return;
+                }
+                if (withFlowControl) {
+                    afterEnd();
+                    return;
+                }
+                if (last) {
+                    tunnel.outboundFinished(ending, source.abortReason(), verb + " segments");
+                    return;
+                }
             }
-            final boolean last = ending != Ending.NONE;
-            if (!send(body.toByteArray(), last)) {
-                return;
-            }
-            if (last) {
-                tunnel.outboundFinished(ending, source.abortReason(), verb + " segments");
-                return;
-            }
+        } finally {
+            tunnel.channel().detach();
         }
     }
 
-    /** Sends one segment and waits for its 204; any other outcome aborts the tunnel. */
-    private boolean send(final byte[] body, final boolean last) {
+    /**
+     * With flow control the direction goes on after END until the tunnel is over: segments carry
+     * the other direction's grants (sent by its socket writer) and a HEARTBEAT every interval; an
+     * empty last segment ends it once the tunnel ended cleanly.
+     */
+    private void afterEnd() {
+        tunnel.outboundEnded(); // END has gone through the relay: our half-close is on its way
+        final long heartbeatMillis = settings.heartbeat().toMillis();
+        while (true) {
+            final TunnelOutcome outcome;
+            try {
+                outcome = tunnel.outcome().get(heartbeatMillis, TimeUnit.MILLISECONDS);
+            } catch (final TimeoutException quiet) {
+                final ByteArrayOutputStream body = new ByteArrayOutputStream();
+                try {
+                    new FrameWriter(body).heartbeat();
+                } catch (final IOException impossible) {
+                    throw new IllegalStateException(impossible);
+                }
+                if (!send(body.toByteArray(), false)) {
+                    return;
+                }
+                continue;
+            } catch (final InterruptedException stop) {
+                Thread.currentThread().interrupt();
+                tunnel.abort(verb + " segments: interrupted");
+                return;
+            } catch (final ExecutionException impossible) {
+                return;
+            }
+            if (!outcome.aborted()) {
+                send(new byte[0], true);
+            }
+            return;
+        }
+    }
+
+    /** A grant of credit for the other direction, as a segment of its own. */
+    private void sendCredit(final int bytes) throws IOException {
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        new FrameWriter(body).credit(bytes);
+        if (!send(body.toByteArray(), false)) {
+            throw new IOException("the segment with the grant failed");
+        }
+    }
+
+    /**
+     * Sends one segment and waits for its 204; any other outcome aborts the tunnel. One at a time:
+     * the socket writer of the other direction sends its grants through here too.
+     */
+    private synchronized boolean send(final byte[] body, final boolean last) {
         final RelayCall call = relay.postSegment(server, verb, tunnel.id(), body, sent++, last);
         tunnel.outboundCall(call);
         final RelayResponse response;

@@ -32,6 +32,8 @@ public final class Tunnel {
     private final AtomicLong fromSocket = new AtomicLong();
     private final AtomicLong toSocket = new AtomicLong();
     private final CompletableFuture<TunnelOutcome> outcome = new CompletableFuture<>();
+    private final FlowControl flow = new FlowControl();
+    private final OutboundChannel channel = new OutboundChannel();
 
     private volatile Exchange inboundCall;
     private volatile Exchange outboundCall;
@@ -63,6 +65,15 @@ public final class Tunnel {
 
     public Socket socket() {
         return socket;
+    }
+
+    /** Flow control of both directions; on until the relay's answer says the peer does not know it. */
+    public FlowControl flow() {
+        return flow;
+    }
+
+    OutboundChannel channel() {
+        return channel;
     }
 
     /** Completes when the tunnel is over. */

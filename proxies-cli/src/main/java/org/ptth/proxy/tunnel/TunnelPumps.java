@@ -25,9 +25,23 @@ public final class TunnelPumps {
      * @param inbound         its 200 response, whose body is the stream of frames
      * @param outboundVerb    {@code upstream} or {@code downstream}
      */
+    /**
+     * The header by which a terminator offers flow control on its connect or accept (always), and
+     * the relay confirms on the 200 that both sides did.
+     */
+    public static final String FLOW_CONTROL_HEADER = "Ptth-Credit";
+
+    /** Flow control holds when the relay's 200 confirms that both terminators offered it. */
+    private static void settleFlowControl(final Tunnel tunnel, final StreamedResponse inbound) {
+        if (!"1".equals(inbound.header(FLOW_CONTROL_HEADER))) {
+            tunnel.flow().disable();
+        }
+    }
+
     public static void run(final Tunnel tunnel, final RelayClient relay, final String server,
                            final Exchange inboundCall, final StreamedResponse inbound, final String outboundVerb,
                            final TunnelSettings settings, final Executor pool) {
+        settleFlowControl(tunnel, inbound);
         final Runnable outbound;
         if (settings.upload() == UploadMode.SEGMENTS) {
             tunnel.attach(inboundCall, null);
@@ -43,7 +57,7 @@ public final class TunnelPumps {
         } catch (final RuntimeException rejected) {
             tunnel.abort("no thread for " + outboundVerb + ": " + rejected.getMessage());
         }
-        new InboundPump(tunnel, inbound, inboundCall.description(), settings).run();
+        new InboundPump(tunnel, inbound, inboundCall.description(), settings, pool).run();
     }
 
     /**
@@ -56,8 +70,9 @@ public final class TunnelPumps {
     public static DuplexCall duplexCall(final Tunnel tunnel, final RelayClient relay, final String server,
                                         final String verb, final String arg, final String outboundVerb,
                                         final TunnelSettings settings, final Executor pool) {
-        return relay.duplex(server, verb, arg, pool, settings.peerTimeout(),
+        final DuplexCall call = relay.duplex(server, verb, arg, pool, settings.peerTimeout(),
                 new DuplexSender(tunnel, settings, verb + " (" + outboundVerb + ")"));
+        return call.withHeader(FLOW_CONTROL_HEADER, "1");
     }
 
     /**
@@ -65,13 +80,14 @@ public final class TunnelPumps {
      * direction; its response, a 200 with {@code Ptth-Duplex: 1}, carries the incoming one.
      */
     public static void runDuplex(final Tunnel tunnel, final DuplexCall call, final StreamedResponse inbound,
-                                 final TunnelSettings settings) {
+                                 final TunnelSettings settings, final Executor pool) {
+        settleFlowControl(tunnel, inbound);
         tunnel.attach(call, call);
         if (!DuplexCall.confirmed(inbound)) {
             tunnel.abort(call.description() + ": the relay did not confirm duplex mode (no Ptth-Duplex: 1);"
                     + " it may be older than this proxy: use --transport four-stream");
             return;
         }
-        new InboundPump(tunnel, inbound, call.description(), settings).run();
+        new InboundPump(tunnel, inbound, call.description(), settings, pool).run();
     }
 }

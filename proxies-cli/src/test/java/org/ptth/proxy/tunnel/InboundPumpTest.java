@@ -33,7 +33,7 @@ class InboundPumpTest {
         when(socket.getOutputStream()).thenReturn(new ByteArrayOutputStream());
         final Tunnel tunnel = new Tunnel("b".repeat(32), "test", socket, Tunnel.Side.CLIENT);
 
-        new InboundPump(tunnel, response, "connect/test", TunnelSettings.defaults()).run();
+        new InboundPump(tunnel, response, "connect/test", TunnelSettings.defaults(), task -> new Thread(task).start()).run();
 
         final String reason = tunnel.outcome().get(10, TimeUnit.SECONDS).reason();
         assertTrue(reason.startsWith("peer aborted: evil"), reason);

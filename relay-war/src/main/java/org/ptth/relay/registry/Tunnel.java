@@ -30,12 +30,15 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
 
     static final String ID_HEADER = "Ptth-Connection-Id";
     static final String DUPLEX_HEADER = "Ptth-Duplex";
+    /** Offered by each terminator on connect and accept; confirmed to both when both offered it. */
+    static final String FLOW_CONTROL_HEADER = "Ptth-Credit";
 
     private final TunnelRegistry registry;
     private final PortKey target;
     private final Principal client;
     private final Exchange connect;
     private final boolean connectDuplex;
+    private final boolean connectFlowControl;
     private final String clientAddress;
     private final long startNanos = System.nanoTime();
     private final long connectDeadlineNanos;
@@ -64,6 +67,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
         this.connect = connect;
         this.connectDuplex = connectDuplex;
         this.clientAddress = connect.request().getRemoteAddr();
+        this.connectFlowControl = "1".equals(connect.request().getHeader(FLOW_CONTROL_HEADER));
         this.connectDeadlineNanos = startNanos + connectWaitNanos;
         connect.onFailure(this);
     }
@@ -142,14 +146,16 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
         final Exchange accept = starter.start();
         server = acceptedBy;
         serverAddress = accept.request().getRemoteAddr();
+        // The relay passes frames through untouched; it only tells both ends whether both do CREDIT.
+        final boolean flowControl = connectFlowControl && "1".equals(accept.request().getHeader(FLOW_CONTROL_HEADER));
         registry.leftPending(this);
         accept.onFailure(this);
 
-        streamingHeaders(accept.response(), acceptDuplex);
+        streamingHeaders(accept.response(), acceptDuplex, flowControl);
         accept.addRoles(acceptDuplex ? 2 : 1);
         // the connect is another thread's call, which its client may be dropping right now
         connect.prepareHead(head -> {
-            streamingHeaders(head, connectDuplex);
+            streamingHeaders(head, connectDuplex, flowControl);
             head.setHeader(ID_HEADER, id);
         });
         connect.addRoles(connectDuplex ? 2 : 1);
@@ -177,13 +183,17 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
                 + (acceptDuplex ? " server" : "") + ")" : ""));
     }
 
-    private static void streamingHeaders(final HttpServletResponse response, final boolean duplex) {
+    private static void streamingHeaders(final HttpServletResponse response, final boolean duplex,
+                                         final boolean flowControl) {
         response.setStatus(200);
         response.setContentType("application/octet-stream");
         response.setHeader("Cache-Control", "no-store");
         response.setHeader("X-Accel-Buffering", "no");
         if (duplex) {
             response.setHeader(DUPLEX_HEADER, "1");
+        }
+        if (flowControl) {
+            response.setHeader(FLOW_CONTROL_HEADER, "1");
         }
     }
 
