@@ -2,7 +2,7 @@ package org.ptth.proxy.tunnel;
 
 import java.io.IOException;
 
-import org.ptth.proxy.framing.FrameWriter;
+import org.ptth.protocol.pth1.FrameWriter;
 
 /**
  * The streamed body that carries a tunnel's outgoing direction, shared by the two threads that write
