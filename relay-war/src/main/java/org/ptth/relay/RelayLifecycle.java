@@ -6,6 +6,7 @@ import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.annotation.WebListener;
 import org.ptth.relay.config.ConfigWatcher;
 import org.ptth.relay.config.RelayConfig;
+import org.ptth.relay.join.ClassicJoins;
 import org.ptth.relay.mux.MuxRouter;
 import org.ptth.relay.registry.TunnelRegistry;
 
@@ -35,7 +36,10 @@ public final class RelayLifecycle implements ServletContextListener {
             relayRef.get().mux().configChanged(next);
         });
         final TunnelRegistry registry = new TunnelRegistry(watcher::current);
-        final MuxRouter mux = new MuxRouter(watcher::current, registry::liveTunnels);
+        final MuxRouter mux = new MuxRouter(watcher::current, registry::liveTunnels, registry::tunnelsOfClient);
+        final ClassicJoins joins = new ClassicJoins(mux, registry, watcher::current);
+        registry.join(joins);
+        mux.join(joins);
         relayRef.set(new RelayContext(watcher, registry, mux));
         watcher.check();
         registry.every(CONFIG_CHECK_MILLIS, watcher::check);

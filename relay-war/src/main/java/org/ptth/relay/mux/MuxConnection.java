@@ -28,7 +28,7 @@ import org.ptth.relay.websocket.CloseCodes;
  * named. Reads come from the container, one at a time; writes come from whichever thread queued a
  * frame, one at a time, gathered: the frames queued while one read is parsed leave together.
  */
-public final class MuxConnection implements Carrier.Events, FrameParser.Sink {
+public final class MuxConnection implements Carrier.Events, FrameParser.Sink, QueuedWriter {
     private static final Logger LOG = Logger.getLogger(MuxConnection.class.getName());
     /** The payload of the largest message written at once: room for many frames, at least one of each size. */
     static final int MESSAGE_BYTES = 128 * 1024;
@@ -323,13 +323,12 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink {
 
     /** Something was queued: write it now, or at the end of the read under way on this thread. */
     void wake() {
-        if (!WriteBatch.defer(this)) {
-            flush();
-        }
+        WriteBatch.wake(this);
     }
 
     /** Writes what is queued, as long as the peer takes it; one thread at a time, the others leave it a signal. */
-    void flush() {
+    @Override
+    public void flush() {
         if (writeSignals.getAndIncrement() != 0) {
             return;
         }

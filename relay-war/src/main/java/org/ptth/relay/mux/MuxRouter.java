@@ -13,8 +13,10 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -35,8 +37,25 @@ public final class MuxRouter {
     private static final Logger LOG = Logger.getLogger(MuxRouter.class.getName());
     private static final long SWEEP_MILLIS = 1000;
 
+    /**
+     * How the router reaches the proxies that use the classic calls (docs/protocol.md, "Joining
+     * transports"): a tunnel that no mux server takes may go to a parked listen poll.
+     */
+    public interface Classic {
+        /** Offers the waiting tunnel to a listen poll parked for its port; true when one took it. */
+        boolean offerToPoll(MuxTunnel tunnel, long acceptNanos);
+
+        /** The relay's periodic look at the joined tunnels' HTTP sides (heartbeats, silent proxies). */
+        void tick(long now);
+
+        /** A mux server connection now listens on this port: connects that wait for it there are its. */
+        void listening(Target target);
+    }
+
     private final Supplier<RelayConfig> config;
     private final IntSupplier otherTunnels;
+    private final ToIntFunction<String> otherTunnelsOfClient;
+    private volatile Classic classic;
     private final BufferBudget budget;
     private final ScheduledExecutorService timers;
     private final Set<MuxConnection> connections = ConcurrentHashMap.newKeySet();
@@ -49,10 +68,15 @@ public final class MuxRouter {
     private final Map<String, AtomicInteger> pendingByServer = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
-    /** {@code otherTunnels}: the tunnels of the other transports, which count against the same limit. */
-    public MuxRouter(final Supplier<RelayConfig> config, final IntSupplier otherTunnels) {
+    /**
+     * {@code otherTunnels} and {@code otherTunnelsOfClient}: the tunnels of the other transports,
+     * which count against the same limits.
+     */
+    public MuxRouter(final Supplier<RelayConfig> config, final IntSupplier otherTunnels,
+                     final ToIntFunction<String> otherTunnelsOfClient) {
         this.config = config;
         this.otherTunnels = otherTunnels;
+        this.otherTunnelsOfClient = otherTunnelsOfClient;
         this.budget = new BufferBudget(() -> {
             final RelayConfig c = config.get();
             return c == null ? RelayConfig.Mux.defaultBufferMax() : c.mux().bufferMax();
@@ -63,6 +87,11 @@ public final class MuxRouter {
             return t;
         });
         timers.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Where tunnels go that no mux server takes; set once, at start. */
+    public void join(final Classic classicTransports) {
+        this.classic = classicTransports;
     }
 
     BufferBudget budget() {
@@ -129,12 +158,31 @@ public final class MuxRouter {
 
     /** A client's OPEN. */
     void open(final MuxConnection from, final int number, final Payloads.Open open) throws MuxProtocolException {
-        final RelayConfig cfg = config.get();
-        final Principal client = from.principal();
-        final Target target = new Target(from.serverName(), open.port());
-        final MuxTunnel tunnel = new MuxTunnel(this, client, target, from.id() + "." + Integer.toUnsignedString(number),
-                t -> from.claim(number, t));
+        final MuxTunnel tunnel = new MuxTunnel(this, from.principal(), new Target(from.serverName(), open.port()),
+                from.id() + "." + Integer.toUnsignedString(number), t -> from.claim(number, t));
         tunnel.first(open.firstBytes());
+        admit(tunnel);
+    }
+
+    /**
+     * A four-stream or duplex client's connect to a port that a mux server serves (the registry
+     * checked that the client may reach it): {@code clientSide} makes the tunnel's client half.
+     */
+    public void openClassic(final Principal client, final Target target, final String id,
+                            final Function<MuxTunnel, Side> clientSide) {
+        admit(new MuxTunnel(this, client, target, id, clientSide));
+    }
+
+    /** Whether a mux server connection takes new tunnels for this port now. */
+    public boolean serves(final Target target) {
+        return choose(target) != null;
+    }
+
+    /** The relay's rules for a new tunnel, then its way to a server. */
+    private void admit(final MuxTunnel tunnel) {
+        final RelayConfig cfg = config.get();
+        final Principal client = tunnel.client();
+        final Target target = tunnel.target();
         if (stopping) {
             tunnel.refuse(503, "relay stopping", "relay stopping");
             return;
@@ -148,7 +196,7 @@ public final class MuxRouter {
             return;
         }
         final AtomicInteger mine = counter(tunnelsByClient, client.name());
-        if (mine.incrementAndGet() > cfg.limits().tunnelsPerClient()) {
+        if (mine.incrementAndGet() + otherTunnelsOfClient.applyAsInt(client.name()) > cfg.limits().tunnelsPerClient()) {
             mine.decrementAndGet();
             tunnel.refuse(429, "too many tunnels for client " + client.name(), "too many tunnels for this client");
             return;
@@ -169,8 +217,16 @@ public final class MuxRouter {
             return;
         }
         pending.add(tunnel);
+        tunnel.connectDeadline(System.nanoTime() + wait);
         tunnel.replaceTimer(after(wait, () -> expire(tunnel)));
         route(tunnel);
+    }
+
+    /** An offer that was taken back (its listen poll did not accept in time): the tunnel looks for a server again. */
+    void reroute(final MuxTunnel tunnel) {
+        if (tunnel.state() == MuxTunnel.State.WAITING) {
+            route(tunnel);
+        }
     }
 
     /** Offers the tunnel to a server connection that listens on its port, else lets it wait for one. */
@@ -184,6 +240,10 @@ public final class MuxRouter {
             if (tunnel.offer(t -> server.attachServer(t), acceptNanos)) {
                 return;
             }
+        }
+        final Classic other = classic;
+        if (other != null && other.offerToPoll(tunnel, acceptNanos)) {
+            return;
         }
         waiting.compute(tunnel.target(), (key, queue) -> {
             final ArrayDeque<MuxTunnel> q = queue == null ? new ArrayDeque<>() : queue;
@@ -213,8 +273,13 @@ public final class MuxRouter {
 
     /** A server connection's new port set: the tunnels that wait for those ports go to it (or a sibling). */
     void listened(final MuxConnection server) {
+        final Classic other = classic;
         for (final String port : server.ports()) {
-            retryWaiting(new Target(server.principal().name(), port));
+            final Target target = new Target(server.principal().name(), port);
+            retryWaiting(target);
+            if (other != null) {
+                other.listening(target);
+            }
         }
     }
 
@@ -229,6 +294,37 @@ public final class MuxRouter {
                 if (next.state() == MuxTunnel.State.WAITING) {
                     return; // no server after all: it went back into the queue
                 }
+            }
+        }
+    }
+
+    /**
+     * A listen poll of this port came: the tunnels that wait for it, oldest first, are offered to
+     * {@code attach} (which answers the poll) until one takes it. True when the poll was used,
+     * answered or found gone; false when no tunnel waits.
+     */
+    public boolean offerWaiting(final Target target, final Function<MuxTunnel, Side> attach) {
+        final long acceptNanos = config.get().timeouts().accept().toNanos();
+        while (true) {
+            final MuxTunnel next = takeWaiting(target);
+            if (next == null) {
+                return false;
+            }
+            final boolean[] tried = {false};
+            final boolean offered = next.offer(t -> {
+                tried[0] = true;
+                return attach.apply(t);
+            }, acceptNanos);
+            if (tried[0]) {
+                if (!offered) {
+                    // the poll was gone: the tunnel waits on, first in line
+                    waiting.compute(target, (key, queue) -> {
+                        final ArrayDeque<MuxTunnel> q = queue == null ? new ArrayDeque<>() : queue;
+                        q.addFirst(next);
+                        return q;
+                    });
+                }
+                return true;
             }
         }
     }
@@ -272,6 +368,12 @@ public final class MuxRouter {
         }
     }
 
+    /** Tunnels of this client the router holds (mux and joined), for the registry's own limit. */
+    public int tunnelsOfClient(final String client) {
+        final AtomicInteger count = tunnelsByClient.get(client);
+        return count == null ? 0 : count.get();
+    }
+
     private static AtomicInteger counter(final Map<String, AtomicInteger> counters, final String name) {
         return counters.computeIfAbsent(name, k -> new AtomicInteger());
     }
@@ -292,6 +394,10 @@ public final class MuxRouter {
                 LOG.log(Level.WARNING, "checking " + c + " failed", e);
             }
         }
+        final Classic other = classic;
+        if (other != null) {
+            other.tick(now);
+        }
     }
 
     /** A new configuration: connections of removed or re-keyed principals close, tunnels no longer allowed end. */
@@ -303,9 +409,9 @@ public final class MuxRouter {
         }
         for (final MuxTunnel t : live) {
             final Side server = t.serverSide();
-            if (!next.stillValid(t.client()) || !next.allows(t.client(), t.target().server(), t.target().port())) {
-                t.abort("configuration changed: key or permission removed");
-            } else if (server instanceof MuxSide s && !next.stillValid(s.connection().principal())) {
+            final Principal serverPrincipal = server == null ? null : server.principal();
+            if (!next.stillValid(t.client()) || !next.allows(t.client(), t.target().server(), t.target().port())
+                    || (serverPrincipal != null && !next.stillValid(serverPrincipal))) {
                 t.abort("configuration changed: key or permission removed");
             }
         }

@@ -39,6 +39,11 @@ final class MuxSide implements Side {
     }
 
     @Override
+    public org.ptth.relay.auth.Principal principal() {
+        return connection.principal();
+    }
+
+    @Override
     public void open(final String port, final String label, final ByteBuffer firstBytes) {
         connection.outbox().open(number, port, label, firstBytes);
         connection.wake();

@@ -21,10 +21,10 @@ import org.ptth.relay.auth.Principal;
  *                                     an ABORT, a lost connection, a broken rule: CLOSED
  * </pre>
  */
-final class MuxTunnel {
+public final class MuxTunnel {
     private static final Logger AUDIT = Logger.getLogger("org.ptth.relay.audit");
 
-    enum State { WAITING, OFFERED, OPEN, CLOSED }
+    public enum State { WAITING, OFFERED, OPEN, CLOSED }
 
     private final MuxRouter router;
     private final Principal client;
@@ -46,6 +46,8 @@ final class MuxTunnel {
     private long upBytes;
     private long downBytes;
     private ScheduledFuture<?> timer;
+    /** Until when an offer not accepted in time may be taken back and made again elsewhere. */
+    private volatile long connectDeadlineNanos = startNanos;
 
     MuxTunnel(final MuxRouter router, final Principal client, final Target target, final String id,
               final Function<MuxTunnel, Side> clientSide) {
@@ -56,20 +58,24 @@ final class MuxTunnel {
         this.clientSide = clientSide.apply(this);
     }
 
-    Principal client() {
+    public Principal client() {
         return client;
     }
 
-    Target target() {
+    public Target target() {
         return target;
     }
 
-    synchronized State state() {
+    public synchronized State state() {
         return state;
     }
 
     synchronized Side serverSide() {
         return serverSide;
+    }
+
+    void connectDeadline(final long nanos) {
+        connectDeadlineNanos = nanos;
     }
 
     synchronized void replaceTimer(final ScheduledFuture<?> next) {
@@ -86,7 +92,7 @@ final class MuxTunnel {
      * is gone meanwhile). Returns false when it could not be offered there; true when it was, or
      * when the tunnel is no longer waiting.
      */
-    boolean offer(final Function<MuxTunnel, Side> attach, final long acceptTimeoutNanos) {
+    public boolean offer(final Function<MuxTunnel, Side> attach, final long acceptTimeoutNanos) {
         final WriteBatch batch = WriteBatch.begin();
         try {
             synchronized (this) {
@@ -176,9 +182,37 @@ final class MuxTunnel {
         }
     }
 
+    /**
+     * No OPENED in time. A server side that can be taken back (a listen poll whose proxy may have
+     * gone, pitfall 15) is, and the tunnel waits again for another one until connect.wait is over;
+     * otherwise (a mux connection) the server hears ABORT and the client REFUSE 502.
+     */
     private void acceptTimedOut() {
-        if (state() == State.OFFERED) {
-            refuse(502, "server proxy did not accept the connection in time", "no accept in time");
+        boolean again = false;
+        final WriteBatch batch = WriteBatch.begin();
+        try {
+            synchronized (this) {
+                if (state != State.OFFERED) {
+                    return;
+                }
+                final ByteBuffer first = System.nanoTime() - connectDeadlineNanos < 0 ? serverSide.withdraw() : null;
+                if (first == null) {
+                    refuseLocked(502, "server proxy did not accept the connection in time", "no accept in time");
+                    return;
+                }
+                serverSide = null;
+                state = State.WAITING;
+                early = null;
+                if (first.hasRemaining()) {
+                    hold(first);
+                }
+                again = true;
+            }
+        } finally {
+            WriteBatch.end(batch);
+        }
+        if (again) {
+            router.reroute(this);
         }
     }
 
@@ -202,7 +236,7 @@ final class MuxTunnel {
         }
     }
 
-    void data(final Side from, final ByteBuffer bytes) {
+    public void data(final Side from, final ByteBuffer bytes) {
         final WriteBatch batch = WriteBatch.begin();
         try {
             synchronized (this) {
@@ -245,7 +279,7 @@ final class MuxTunnel {
         }
     }
 
-    void end(final Side from) {
+    public void end(final Side from) {
         final WriteBatch batch = WriteBatch.begin();
         try {
             synchronized (this) {
@@ -281,7 +315,7 @@ final class MuxTunnel {
         }
     }
 
-    void aborted(final Side from, final String reason) {
+    public void aborted(final Side from, final String reason) {
         final WriteBatch batch = WriteBatch.begin();
         try {
             synchronized (this) {
@@ -312,7 +346,7 @@ final class MuxTunnel {
         }
     }
 
-    void credit(final Side from, final int increment) {
+    public void credit(final Side from, final int increment) {
         final WriteBatch batch = WriteBatch.begin();
         try {
             synchronized (this) {
@@ -336,7 +370,7 @@ final class MuxTunnel {
         passCredit(direction, from, fromClient ? serverSide : clientSide);
     }
 
-    void opened(final Side from) {
+    public void opened(final Side from) {
         final WriteBatch batch = WriteBatch.begin();
         try {
             synchronized (this) {
@@ -363,7 +397,7 @@ final class MuxTunnel {
                 + " to " + target + " served from " + serverSide.address() + " (" + transports() + ")");
     }
 
-    void refused(final Side from, final String reason) {
+    public void refused(final Side from, final String reason) {
         final WriteBatch batch = WriteBatch.begin();
         try {
             synchronized (this) {
@@ -388,7 +422,7 @@ final class MuxTunnel {
     }
 
     /** The connection (or the calls) that carried one half is gone: the other half hears it. */
-    void lost(final Side side, final String why) {
+    public void lost(final Side side, final String why) {
         final WriteBatch batch = WriteBatch.begin();
         try {
             synchronized (this) {

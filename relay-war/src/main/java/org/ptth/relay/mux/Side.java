@@ -2,18 +2,23 @@ package org.ptth.relay.mux;
 
 import java.nio.ByteBuffer;
 
+import org.ptth.relay.auth.Principal;
+
 /**
  * One proxy's half of a relay tunnel, as the tunnel reaches it: a numbered tunnel on a mux
  * connection, or (joined with the other transports) the HTTP calls of a four-stream or duplex
  * proxy. The tunnel calls these under its own lock, each at most once per event and in order;
  * none of them calls back into the tunnel.
  */
-interface Side {
+public interface Side {
     /** For the audit log: "mux", "four-stream" or "duplex". */
     String transport();
 
     /** The proxy's address, for the audit log. */
     String address();
+
+    /** Who the proxy is, once known (a reload ends the tunnels of a key that is gone); null before. */
+    Principal principal();
 
     /** A server side: offer the tunnel to its proxy, with the first bytes the client sent. */
     void open(String port, String label, ByteBuffer firstBytes);
@@ -44,4 +49,13 @@ interface Side {
 
     /** The tunnel is over: forget it. */
     void detach();
+
+    /**
+     * A server side whose proxy did not answer the offer in time, taken back so that the tunnel can
+     * be offered elsewhere: returns the first bytes it was given (null when it cannot be taken back,
+     * as a mux connection's OPEN cannot: that ends in ABORT and REFUSE 502).
+     */
+    default java.nio.ByteBuffer withdraw() {
+        return null;
+    }
 }

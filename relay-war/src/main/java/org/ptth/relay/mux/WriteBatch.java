@@ -4,20 +4,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The connections that the frames of one read have given something to send. While a read is
- * parsed, forwarded frames only queue; when it is over, each connection touched writes once, so
- * that the frames of many tunnels leave in one message and one write.
+ * The writers (mux connections, joined HTTP bodies) that the frames of one read, or one tunnel
+ * event, have given something to send. While a read is parsed or a tunnel's lock is held, forwarded
+ * frames only queue; when it is over, each writer touched writes once: the frames of many tunnels
+ * leave in one message and one write, and no write happens under a tunnel's lock.
  */
-final class WriteBatch {
+public final class WriteBatch {
     private static final ThreadLocal<WriteBatch> CURRENT = new ThreadLocal<>();
 
-    private final List<MuxConnection> touched = new ArrayList<>(4);
+    private final List<QueuedWriter> touched = new ArrayList<>(4);
 
     private WriteBatch() {
     }
 
     /** Starts a batch on this thread (a read of a connection), unless one is under way. */
-    static WriteBatch begin() {
+    public static WriteBatch begin() {
         final WriteBatch running = CURRENT.get();
         if (running != null) {
             return null;
@@ -27,23 +28,30 @@ final class WriteBatch {
         return batch;
     }
 
-    /** Queues the connection's write for the end of the batch; false when no batch runs on this thread. */
-    static boolean defer(final MuxConnection connection) {
+    /** Queues the writer's write for the end of the batch; false when no batch runs on this thread. */
+    public static boolean defer(final QueuedWriter writer) {
         final WriteBatch batch = CURRENT.get();
         if (batch == null) {
             return false;
         }
-        for (final MuxConnection seen : batch.touched) {
-            if (seen == connection) {
+        for (final QueuedWriter seen : batch.touched) {
+            if (seen == writer) {
                 return true;
             }
         }
-        batch.touched.add(connection);
+        batch.touched.add(writer);
         return true;
     }
 
+    /** Writes now, or at the end of the batch under way on this thread. */
+    public static void wake(final QueuedWriter writer) {
+        if (!defer(writer)) {
+            writer.flush();
+        }
+    }
+
     /** Ends a batch that {@link #begin()} started (null: it started none). */
-    static void end(final WriteBatch batch) {
+    public static void end(final WriteBatch batch) {
         if (batch != null) {
             batch.end();
         }
@@ -52,8 +60,8 @@ final class WriteBatch {
     /** Ends the batch and lets each connection it touched write. */
     void end() {
         CURRENT.remove();
-        for (final MuxConnection connection : touched) {
-            connection.flush();
+        for (final QueuedWriter writer : touched) {
+            writer.flush();
         }
     }
 }

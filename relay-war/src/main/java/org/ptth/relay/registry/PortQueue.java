@@ -40,6 +40,16 @@ final class PortQueue {
         return poll;
     }
 
+    /** The newest parked poll, taken out (see {@link #queueOrTake} for why the newest); null when none is parked. */
+    synchronized Exchange takeNewestPoll() {
+        return polls.pollLast();
+    }
+
+    /** The connect that waits longest, taken out; null when none waits. */
+    synchronized Tunnel takeWaiting() {
+        return waiting.pollFirst();
+    }
+
     /** True when the poll was still parked, and so is now the caller's to answer. */
     synchronized boolean unpark(final Exchange poll) {
         return polls.remove(poll);

@@ -5,9 +5,9 @@ package org.ptth.relay.registry;
  * segments one at a time (segmented uploads), the last of which closes the gate. Numbered segments
  * must come in order; the copy of the segment just relayed is recognised as a repeat.
  */
-final class SourceGate {
+public final class SourceGate {
     /** What becomes of a segment that knocks. */
-    enum Admission {
+    public enum Admission {
         /** Relay it. */
         ADMITTED,
         /** A copy of the segment last relayed, which is done: answer it as done, relay nothing. */
@@ -22,7 +22,7 @@ final class SourceGate {
     /** The number the next numbered segment must carry. */
     private long next;
 
-    synchronized boolean admitStream() {
+    public synchronized boolean admitStream() {
         if (closed || inFlight) {
             return false;
         }
@@ -31,7 +31,7 @@ final class SourceGate {
         return true;
     }
 
-    synchronized Admission admitSegment(final Segment segment) {
+    public synchronized Admission admitSegment(final Segment segment) {
         final long number = segment.number();
         if (number != Segment.UNNUMBERED && number == next - 1 && !inFlight) {
             return Admission.REPEAT;
@@ -47,11 +47,11 @@ final class SourceGate {
     }
 
     /** Whether any body, streaming or a segment, has come for this direction. */
-    synchronized boolean used() {
+    public synchronized boolean used() {
         return used;
     }
 
-    synchronized void segmentDone() {
+    public synchronized void segmentDone() {
         inFlight = false;
     }
 }

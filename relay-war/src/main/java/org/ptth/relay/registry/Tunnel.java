@@ -28,8 +28,8 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
 
     enum State { WAITING, OFFERED, OPEN, CLOSED }
 
-    static final String ID_HEADER = "Ptth-Connection-Id";
-    static final String DUPLEX_HEADER = "Ptth-Duplex";
+    static final String ID_HEADER = CallHeaders.CONNECTION_ID;
+    static final String DUPLEX_HEADER = CallHeaders.DUPLEX;
     /** Offered by each terminator on connect and accept; confirmed to both when both offered it. */
     static final String FLOW_CONTROL_HEADER = "Ptth-Credit";
 
@@ -125,6 +125,26 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
         id = newId;
         offeredOnce = true;
         return true;
+    }
+
+    /**
+     * WAITING to CLOSED without a word: the connect goes to another transport (a mux server that now
+     * listens on the port), which answers it; false if the tunnel was offered or closed meanwhile.
+     */
+    boolean handOver() {
+        if (!state.compareAndSet(State.WAITING, State.CLOSED)) {
+            return false;
+        }
+        replaceTimer(null);
+        return true;
+    }
+
+    Exchange connect() {
+        return connect;
+    }
+
+    boolean connectDuplex() {
+        return connectDuplex;
     }
 
     /** OFFERED back to WAITING, when the offer went unanswered; the old ID dies with it. */
@@ -332,7 +352,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
         return current == null ? "(none)" : current.substring(0, 8);
     }
 
-    private String clientAddress() {
+    String clientAddress() {
         return clientAddress;
     }
 

@@ -48,6 +48,8 @@ public final class TunnelRegistry {
     /** Who made each poll not yet completed: a reload ends the parked polls of a key gone. */
     private final Map<Exchange, Principal> pollOwners = new ConcurrentHashMap<>();
     private volatile boolean stopped;
+    /** The tunnels of the multiplexed transport whose proxy on one side uses these calls. */
+    private volatile Joins joins = Joins.NONE;
 
     public TunnelRegistry(final Supplier<RelayConfig> config) {
         this.config = config;
@@ -64,6 +66,11 @@ public final class TunnelRegistry {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /** Where calls for joined tunnels go (see {@link Joins}); set once, at start. */
+    public void join(final Joins other) {
+        this.joins = other;
     }
 
     /** Runs a periodic task on the timer thread (the idle reaper, the configuration check). */
@@ -120,6 +127,9 @@ public final class TunnelRegistry {
                 ex.finish(204);
             }
         });
+        if (joins.offerPoll(server, port, poll)) {
+            return;
+        }
         final Tunnel waiting = parkOrTake(key, poll);
         if (waiting != null) {
             offer(waiting, poll);
@@ -142,6 +152,11 @@ public final class TunnelRegistry {
 
     public void accept(final Principal server, final String id, final boolean duplex, final ExchangeStarter starter)
             throws RelayException {
+        final Joins.Calls joined = joins.calls(id);
+        if (joined != null) {
+            joined.accept(server, duplex, starter);
+            return;
+        }
         final Tunnel t = tunnelOfServer(server, id);
         if (t.state() != Tunnel.State.OFFERED) {
             throw RelayException.conflict("connection id already accepted or closed");
@@ -152,12 +167,22 @@ public final class TunnelRegistry {
 
     /** Fails early, before the reason is read, when the ID cannot be refused by this server. */
     public void checkRefusable(final Principal server, final String id) throws RelayException {
+        final Joins.Calls joined = joins.calls(id);
+        if (joined != null) {
+            joined.checkRefusable(server);
+            return;
+        }
         if (tunnelOfServer(server, id).state() != Tunnel.State.OFFERED) {
             throw RelayException.conflict("connection id already accepted or closed");
         }
     }
 
     public void refuse(final Principal server, final String id, final String reason) throws RelayException {
+        final Joins.Calls joined = joins.calls(id);
+        if (joined != null) {
+            joined.refuse(server, reason);
+            return;
+        }
         checkRefusable(server, id);
         final Tunnel t = tunnelOfServer(server, id);
         final String why = reason.isBlank() ? "target refused by server proxy" : "target refused by server proxy: " + reason;
@@ -166,6 +191,11 @@ public final class TunnelRegistry {
 
     public void downstream(final Principal server, final String id, final Segment segment,
                            final ExchangeStarter starter) throws RelayException {
+        final Joins.Calls joined = joins.calls(id);
+        if (joined != null) {
+            joined.downstream(server, segment, starter);
+            return;
+        }
         tunnelOfServer(server, id).attachDownstream(starter, segment);
     }
 
@@ -188,11 +218,15 @@ public final class TunnelRegistry {
         if (stopped) {
             throw RelayException.unavailable("relay stopping", 1);
         }
-        if (live.size() >= cfg.limits().tunnels()) {
+        if (allowed && joins.serves(server, port)) {
+            joins.connect(client, server, port, duplex, starter);
+            return;
+        }
+        if (live.size() + joins.liveTunnels() >= cfg.limits().tunnels()) {
             throw RelayException.unavailable("relay at its tunnel limit", 5);
         }
         final AtomicInteger mine = tunnelsByClient.computeIfAbsent(client.name(), k -> new AtomicInteger());
-        if (mine.incrementAndGet() > cfg.limits().tunnelsPerClient()) {
+        if (mine.incrementAndGet() + joins.tunnelsOfClient(client.name()) > cfg.limits().tunnelsPerClient()) {
             mine.decrementAndGet();
             throw new RelayException(429, "too many tunnels for client " + client.name(), 5);
         }
@@ -239,11 +273,62 @@ public final class TunnelRegistry {
 
     public void upstream(final Principal client, final String server, final String id, final Segment segment,
                          final ExchangeStarter starter) throws RelayException {
+        final Joins.Calls joined = joins.calls(id);
+        if (joined != null) {
+            joined.upstream(client, server, segment, starter);
+            return;
+        }
         final Tunnel t = byId.get(id);
         if (t == null || !t.client().equals(client) || !t.target().server().equals(server) || !id.equals(t.id())) {
             throw RelayException.conflict("unknown connection id");
         }
         t.attachUpstream(starter, segment);
+    }
+
+    /**
+     * The newest listen poll parked for this port, taken out of the queue for a joined tunnel; null
+     * when none is parked. The caller answers it, or gives it back with {@link #parkAgain}.
+     */
+    public Exchange takeParkedPoll(final String server, final String port) {
+        final PortKey key = new PortKey(server, port);
+        return ports.containsKey(key) ? inQueue(key, PortQueue::takeNewestPoll) : null;
+    }
+
+    /** A poll taken with {@link #takeParkedPoll} and not used: parked again, or given to a connect that waits. */
+    public void parkAgain(final String server, final String port, final Exchange poll) {
+        if (!poll.isCompleted()) {
+            requeuePoll(new PortKey(server, port), poll);
+        }
+    }
+
+    /** A connect handed over to another transport: who made it, its call, and until when it may wait. */
+    public record Handover(Principal client, String address, Exchange connect, boolean duplex, long deadlineNanos) {
+    }
+
+    /**
+     * The connects that wait for a listen poll of this port, oldest first, taken out for a mux server
+     * connection that now listens on it: the registry forgets them, their new owner answers them.
+     */
+    public java.util.List<Handover> takeWaitingConnects(final String server, final String port) {
+        final PortKey key = new PortKey(server, port);
+        final java.util.List<Handover> taken = new java.util.ArrayList<>();
+        while (ports.containsKey(key)) {
+            final Tunnel t = inQueue(key, PortQueue::takeWaiting);
+            if (t == null) {
+                break;
+            }
+            if (t.handOver()) {
+                removed(t);
+                taken.add(new Handover(t.client(), t.clientAddress(), t.connect(), t.connectDuplex(), t.connectDeadlineNanos()));
+            }
+        }
+        return taken;
+    }
+
+    /** Classic tunnels of this client live now. */
+    public int tunnelsOfClient(final String client) {
+        final AtomicInteger count = tunnelsByClient.get(client);
+        return count == null ? 0 : count.get();
     }
 
     // ---- offers

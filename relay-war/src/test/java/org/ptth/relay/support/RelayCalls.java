@@ -21,6 +21,11 @@ public final class RelayCalls {
         this.base = base;
     }
 
+    /** The client itself, for a call the helpers here do not make. */
+    public HttpClient http() {
+        return http;
+    }
+
     public HttpRequest.Builder post(final String key, final String path) {
         final HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
         if (key != null) {
