@@ -108,13 +108,15 @@ class MuxRoutingIT {
         relay = new EmbeddedRelay("connect.wait=1s\n");
         final MuxClient server = connect(SERVER_KEY);
         server.send(listen("ssh"));
-        server.send(listen("web"));
+        server.send(listen("web"), MuxClient.ping(8));
+        assertEquals(FrameType.PONG, server.next().type()); // both LISTENs are in
         final MuxClient client = connect(CLIENT_KEY);
         client.open(1, "ssh", new byte[0]);
         assertEquals(404, client.expect(FrameType.REFUSE, 1).status(), "ssh is no longer served");
         final MuxClient.Frame open = openThroughPort(client, server, 2, "web");
         // the server proxy goes away: its open tunnel goes on, a new one is not given to it
-        server.send(MuxClient.goaway("stopping"));
+        server.send(MuxClient.goaway("stopping"), MuxClient.ping(9));
+        assertEquals(FrameType.PONG, server.next().type()); // the GOAWAY is in
         client.open(3, "web", new byte[0]);
         assertEquals(404, client.expect(FrameType.REFUSE, 3).status());
         client.send(data(2, "still there".getBytes(StandardCharsets.US_ASCII)), end(2));
