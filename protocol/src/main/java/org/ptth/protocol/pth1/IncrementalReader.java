@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
  * parts as it arrives, never gathered, so a caller may read as few bytes as it likes; an ABORT's
  * reason is gathered, cut to {@link #MAX_REASON_KEPT} bytes. Garbage (a wrong preamble, an unknown
  * type, an impossible length, DATA or END after END) throws {@link FramingException} saying so.
- * After END only HEARTBEAT may follow (a duplex body stays open, and heartbeats, until its tunnel
- * is over); after ABORT nothing is read.
+ * After END only HEARTBEAT (and CREDIT, with flow control) may follow: a duplex body, or one with flow
+ * control, stays open until its tunnel is over. After ABORT nothing is read.
  */
 public final class IncrementalReader {
     /** ABORT reasons beyond this are skipped, not kept: they are for one log line. */
@@ -25,6 +25,10 @@ public final class IncrementalReader {
         void heartbeat();
 
         void abort(String reason);
+
+        /** A CREDIT frame, on a tunnel with flow control (see {@link #allowCredit()}). */
+        default void credit(final int increment) {
+        }
     }
 
     private final byte[] head = new byte[FrameFormat.PREAMBLE_BYTES];
@@ -35,6 +39,14 @@ public final class IncrementalReader {
     private final ByteBuffer reason = ByteBuffer.allocate(MAX_REASON_KEPT);
     private boolean ended;
     private boolean aborted;
+    private boolean creditAllowed;
+    private final ByteBuffer creditBytes = ByteBuffer.allocate(FrameFormat.CREDIT_BYTES);
+
+    /** On a tunnel with flow control: CREDIT frames are taken (as after END), not refused as garbage. */
+    public IncrementalReader allowCredit() {
+        creditAllowed = true;
+        return this;
+    }
 
     /** Whether END came (the direction is over; heartbeats may still follow). */
     public boolean ended() {
@@ -76,6 +88,8 @@ public final class IncrementalReader {
             remaining -= take;
             if (type == FrameType.DATA) {
                 sink.data(part);
+            } else if (type == FrameType.CREDIT) {
+                creditBytes.put(part);
             } else if (reason.remaining() > 0) {
                 reason.put(part.limit(Math.min(part.limit(), reason.remaining())));
             }
@@ -100,9 +114,13 @@ public final class IncrementalReader {
         if (t == null) {
             throw new FramingException(String.format("garbage in ptth stream: unknown frame type 0x%02x", head[0] & 0xff));
         }
+        if (t == FrameType.CREDIT && !creditAllowed) {
+            throw new FramingException("garbage in ptth stream: CREDIT on a tunnel without flow control");
+        }
         final boolean fits = switch (t) {
             case DATA -> length >= 1 && length <= FrameFormat.MAX_DATA;
             case ABORT -> length <= FrameFormat.MAX_REASON;
+            case CREDIT -> length == FrameFormat.CREDIT_BYTES;
             default -> length == 0;
         };
         if (!fits) {
@@ -114,6 +132,7 @@ public final class IncrementalReader {
         type = t;
         remaining = length;
         reason.clear();
+        creditBytes.clear();
         if (length == 0) {
             endFrame(sink);
         }
@@ -128,6 +147,7 @@ public final class IncrementalReader {
                 sink.end();
             }
             case HEARTBEAT -> sink.heartbeat();
+            case CREDIT -> sink.credit(creditBytes.getInt(0));
             case ABORT -> {
                 aborted = true;
                 reason.flip();

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The non-blocking reader of PTH1 bodies against what {@link FrameWriter} writes, cut at every place. */
 class IncrementalReaderTest {
 
-    private static final class Recorder implements IncrementalReader.Sink {
+    private static class Recorder implements IncrementalReader.Sink {
         final ByteArrayOutputStream data = new ByteArrayOutputStream();
         final List<String> events = new ArrayList<>();
 
@@ -102,6 +102,25 @@ class IncrementalReaderTest {
         assertGarbage(new byte[] {'P', 'T', 'H', '1', 'D', 0x10, 0, 1}, "DATA frame with impossible length");
         assertGarbage(new byte[] {'P', 'T', 'H', '1', 'E', 0, 0, 0, 'D', 0, 0, 1, 7}, "DATA after END");
         assertGarbage(new byte[] {'P', 'T', 'H', '1', 'H', 0, 0, 1}, "HEARTBEAT frame with impossible length");
+    }
+
+    @Test
+    void creditIsGarbageWithoutFlowControlAndReadWithIt() throws Exception {
+        final byte[] wire = {'P', 'T', 'H', '1', 'C', 0, 0, 4, 0, 1, 0, 0, 'E', 0, 0, 0, 'C', 0, 0, 4, 0, 0, 0, 9};
+        assertGarbage(wire, "CREDIT on a tunnel without flow control");
+        final List<Integer> grants = new ArrayList<>();
+        final Recorder r = new Recorder() {
+            @Override
+            public void credit(final int increment) {
+                grants.add(increment);
+            }
+        };
+        final IncrementalReader reader = new IncrementalReader().allowCredit();
+        for (int i = 0; i < wire.length; i++) {
+            reader.feed(ByteBuffer.wrap(wire, i, 1), r);
+        }
+        assertEquals(List.of(65536, 9), grants);
+        assertEquals(List.of("end at 0"), r.events);
     }
 
     @Test
