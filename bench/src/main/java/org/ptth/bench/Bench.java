@@ -217,7 +217,8 @@ public final class Bench {
             step("stalled neighbours via " + c, () -> echo.stalledNeighbours(way));
         }
         if (options.runs("workloads")) {
-            step("redis-benchmark via " + c, () -> workloads.redis(way));
+            step("redis-benchmark -c 50 via " + c, () -> workloads.redis(way));
+            step("redis-benchmark -c 50 -P 16 via " + c, () -> workloads.redisPipelined(way));
             step("pgbench via " + c, () -> workloads.pgbench(way));
             step("ssh and scp via " + c, () -> workloads.ssh(way));
         }
