@@ -3,6 +3,7 @@ package org.ptth.proxy.cli;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.logging.Logger;
@@ -12,6 +13,7 @@ import javax.net.ssl.SSLContext;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.ptth.proxy.client.ClientTerminator;
+import org.ptth.proxy.mux.MuxTransport;
 import org.ptth.proxy.net.HostPort;
 import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.ProtocolNames;
@@ -82,15 +84,27 @@ final class ClientCommand extends Command {
         final ServerSocket listener = bind(listen);
         final ExecutorService pool = TunnelThreads.newPool();
         try (RelayClient relay = new RelayClient(address, key, tls, proxy);
-             ClientTerminator terminator = new ClientTerminator(listener, relay, server, port, settings, pool)) {
+             ClientTerminator terminator = new ClientTerminator(listener, relay, server, port, settings, pool);
+             MuxTransport mux = settings.transport().triesMux()
+                     ? MuxTransport.client(new MuxTransport.Relay(address, key, tls, proxy), settings, server, port,
+                             terminator)
+                     : null) {
             RelayOptions.checkReachable(args, relay);
-            try (Lifecycle lifecycle = new Lifecycle(terminator::stopAccepting,
+            try (Lifecycle lifecycle = new Lifecycle(() -> {
+                        terminator.stopAccepting();
+                        if (mux != null) {
+                            mux.stop("the client proxy is stopping");
+                        }
+                    },
                     () -> LOG.info("SIGHUP: the client proxy has nothing to reload; restart it to apply changes"),
                     grace, true)) {
                 // logged once the signals are trapped: from here on SIGTERM is handled
                 LOG.info(() -> "listening on " + listener.getLocalSocketAddress() + " for " + server + "/" + port
                         + " via " + address + " (" + proxy + ", upload " + settings.upload()
                         + ", transport " + settings.transport() + ")");
+                if (mux != null) {
+                    mux.start();
+                }
                 terminator.serve();
                 Lifecycle.drain(terminator.openTunnels(), terminator::drain, grace);
             }
@@ -122,7 +136,8 @@ final class ClientCommand extends Command {
 
     private static ServerSocket bind(final HostPort listen) throws CliException {
         try {
-            final ServerSocket listener = new ServerSocket();
+            // a channel's socket: accepted connections then have channels, which the mux transport serves
+            final ServerSocket listener = ServerSocketChannel.open().socket();
             listener.setReuseAddress(true);
             listener.bind(new InetSocketAddress(listen.host(), listen.port()), ACCEPT_BACKLOG);
             return listener;

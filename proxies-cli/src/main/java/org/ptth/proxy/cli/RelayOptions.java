@@ -45,14 +45,17 @@ final class RelayOptions {
     static Options addTail(final Options options) {
         return options
                 .addOption(Option.builder().longOpt("heartbeat").hasArg().argName("SECONDS")
-                        .desc("send a heartbeat on a tunnel direction silent this long (default 10)").get())
+                        .desc("send a heartbeat on a tunnel direction silent this long, and a PING on a mux"
+                                + " connection this often (default 10)").get())
                 .addOption(Option.builder().longOpt("upload").hasArg().argName("stream|segments")
-                        .desc("send the outgoing direction as one streamed POST (default), or as finite POSTs"
-                                + " of at most 512 KiB each, for reverse proxies that buffer request bodies").get())
-                .addOption(Option.builder().longOpt("transport").hasArg().argName("four-stream|duplex")
-                        .desc("four exchanges per tunnel (default), or two: duplex sends the outgoing direction as"
-                                + " the body of connect/accept while their response carries the incoming one; needs"
-                                + " every hop to the relay to pass a request body on while the response streams"
+                        .desc("four-stream: send the outgoing direction as one streamed POST (default), or as"
+                                + " finite POSTs of at most 512 KiB each, for reverse proxies that buffer request bodies").get())
+                .addOption(Option.builder().longOpt("transport").hasArg().argName("auto|mux|four-stream|duplex")
+                        .desc("auto (default): mux where the path to the relay passes WebSocket, else four-stream,"
+                                + " decided on each connect and logged; mux: every tunnel inside one WebSocket"
+                                + " connection to the relay; four-stream: four HTTP exchanges per tunnel; duplex: two,"
+                                + " the outgoing direction as the body of connect/accept while their response carries"
+                                + " the incoming one, for paths that pass a request body on while the response streams"
                                 + " (direct or HAProxy, not nginx or Apache httpd); not with --upload segments").get())
                 .addOption(Option.builder().longOpt("ca-file").hasArg().argName("FILE")
                         .desc("PEM certificates of a private CA to trust for an https relay, besides the system's").get())
@@ -111,7 +114,7 @@ final class RelayOptions {
             }
         }
         final String transportText = args.value("transport");
-        Transport transport = Transport.FOUR_STREAM;
+        Transport transport = Transport.AUTO;
         if (transportText != null) {
             try {
                 transport = Transport.parse(transportText);

@@ -12,6 +12,7 @@ import javax.net.ssl.SSLContext;
 
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.ptth.proxy.mux.MuxTransport;
 import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.RelayAddress;
@@ -87,12 +88,21 @@ final class ServerCommand extends Command {
 
         final ExecutorService pool = TunnelThreads.newPool();
         try (RelayClient relay = new RelayClient(address, key, tls, proxy);
-             ServerTerminator terminator = new ServerTerminator(relay, name, exposures, polls, settings, pool)) {
+             ServerTerminator terminator = new ServerTerminator(relay, name, exposures, polls, settings, pool);
+             MuxTransport mux = settings.transport().triesMux()
+                     ? MuxTransport.server(new MuxTransport.Relay(address, key, tls, proxy), settings, name, exposures,
+                             terminator)
+                     : null) {
             RelayOptions.checkReachable(args, relay);
             final Path configFile = args.file() == null ? null : args.file().path();
             try (ConfigWatcher watcher = configFile == null ? null
-                         : new ConfigWatcher(configFile, () -> reload(args, configFile, terminator));
-                 Lifecycle lifecycle = new Lifecycle(terminator::stopPolling,
+                         : new ConfigWatcher(configFile, () -> reload(args, configFile, terminator, mux));
+                 Lifecycle lifecycle = new Lifecycle(() -> {
+                             terminator.stopPolling();
+                             if (mux != null) {
+                                 mux.stop("the server proxy is stopping");
+                             }
+                         },
                          watcher == null ? null : watcher::reloadNow, grace, true)) {
                 // logged once the signals are trapped: from here on SIGHUP and SIGTERM are handled
                 for (final Exposure exposure : exposures) {
@@ -100,7 +110,11 @@ final class ServerCommand extends Command {
                             + " via " + address + " (" + proxy + ", " + polls + " polls, upload "
                             + settings.upload() + ", transport " + settings.transport() + ")");
                 }
-                terminator.start();
+                if (mux != null) {
+                    mux.start(); // in auto mode it starts the listen polls if the relay path refuses mux
+                } else {
+                    terminator.start();
+                }
                 if (watcher != null) {
                     watcher.start();
                 }
@@ -119,10 +133,14 @@ final class ServerCommand extends Command {
     }
 
     /** Reads the config file again and applies its exposed ports; one log line says what changed. */
-    private void reload(final Arguments args, final Path file, final ServerTerminator terminator) {
+    private void reload(final Arguments args, final Path file, final ServerTerminator terminator,
+                        final MuxTransport mux) {
         try {
             final List<Exposure> exposures = exposures(args.withFile(loadConfig(file)));
             final String change = terminator.update(exposures);
+            if (mux != null) {
+                mux.update(exposures);
+            }
             final String note = args.typed("expose") ? " (--expose on the command line wins over the file)" : "";
             LOG.info(() -> "reloaded " + file + ": " + change + note);
         } catch (final CliException | RuntimeException bad) {

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 
+import org.ptth.proxy.net.TcpOptions;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.tunnel.LiveTunnels;
 import org.ptth.proxy.tunnel.TunnelSettings;
@@ -26,6 +27,7 @@ public final class ClientTerminator implements Closeable {
     private final LiveTunnels live = new LiveTunnels();
     /** Completes when accepting has stopped: normally once the listener is closed. */
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private volatile Route route;
 
     public ClientTerminator(final ServerSocket listener, final RelayClient relay, final String server,
                             final String port, final TunnelSettings settings, final ExecutorService pool) {
@@ -60,20 +62,63 @@ public final class ClientTerminator implements Closeable {
         }
     }
 
+    /**
+     * Accepts until a connection needs the four-stream or duplex transport: that thread then opens
+     * the tunnel itself (it blocks for the tunnel's life) and another thread goes on accepting.
+     * Connections the route takes (the mux transport) cost no thread: this one accepts the next.
+     */
     private void acceptOne() {
-        final Socket connection;
-        try {
-            connection = listener.accept();
-        } catch (final IOException failed) {
-            if (listener.isClosed()) {
-                stopped.complete(null);
-            } else {
-                stopped.completeExceptionally(failed);
+        while (true) {
+            final Socket connection;
+            try {
+                connection = listener.accept();
+            } catch (final IOException failed) {
+                if (listener.isClosed()) {
+                    stopped.complete(null);
+                } else {
+                    stopped.completeExceptionally(failed);
+                }
+                return;
             }
+            final Route now = route;
+            if (now != null && connection.getChannel() != null && now.take(connection)) {
+                continue;
+            }
+            acceptNext();
+            opener.open(connection);
             return;
         }
-        acceptNext();
-        opener.open(connection);
+    }
+
+    /** Decides per accepted connection whether another transport carries it (the mux transport). */
+    public interface Route {
+        /** True when it took the connection; false for the four-stream or duplex opener. */
+        boolean take(Socket connection);
+    }
+
+    /**
+     * Sends accepted connections to {@code mux} first. The listener must be a channel's socket
+     * ({@link java.nio.channels.ServerSocketChannel#socket()}), so that accepted sockets have channels.
+     */
+    public void route(final Route mux) {
+        this.route = mux;
+    }
+
+    /** Opens a tunnel for a connection with the four-stream or duplex transport, on a pool thread. */
+    public void openWithoutRoute(final Socket connection) {
+        try {
+            if (connection.getChannel() != null && !connection.getChannel().isBlocking()) {
+                connection.getChannel().configureBlocking(true);
+            }
+            pool.execute(() -> opener.open(connection));
+        } catch (final IOException | RuntimeException failed) {
+            TcpOptions.closeQuietly(connection);
+        }
+    }
+
+    /** The tunnels open now, whatever carries them. */
+    public LiveTunnels live() {
+        return live;
     }
 
     /** Closes the listening socket: new connections are refused, open tunnels go on. */

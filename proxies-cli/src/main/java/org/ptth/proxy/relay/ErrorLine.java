@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /** Builds the one-line form of an error response, for both kinds of {@link StreamedResponse}. */
-final class ErrorLine {
+public final class ErrorLine {
 
     /** The relay's reason in the head too, %XX-escaped: there when the body is lost to a reset. */
     static final String REASON_HEADER = "Ptth-Reason";
@@ -59,7 +59,7 @@ final class ErrorLine {
     }
 
     /** Undoes the relay's %XX escapes; a malformed escape stays as it came. */
-    static String unescape(final String header) {
+    public static String unescape(final String header) {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream(header.length());
         for (int i = 0; i < header.length(); i++) {
             final char c = header.charAt(i);

@@ -42,6 +42,12 @@ public final class RelayAddress {
         return base.resolve("v1/" + server + "/" + verb + "/" + arg);
     }
 
+    /** {@code ws://} or {@code wss://} {@code BASE v1/{server}/mux}: the mux transport's upgrade. */
+    public URI muxEndpoint(final String server) {
+        final String url = base.resolve("v1/" + server + "/mux").toString();
+        return URI.create(("https".equals(base.getScheme()) ? "wss" : "ws") + url.substring(url.indexOf(':')));
+    }
+
     public URI base() {
         return base;
     }

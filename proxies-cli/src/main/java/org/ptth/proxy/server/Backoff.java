@@ -8,7 +8,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * low cap brings a server back within seconds of the relay's return (a few polls per port, every
  * 4 to 8 s, is no load for a relay).
  */
-final class Backoff {
+public final class Backoff {
 
     static final long FIRST_CEILING_MILLIS = 500;
     static final long MAX_CEILING_MILLIS = 8_000;
@@ -16,13 +16,13 @@ final class Backoff {
     private long ceiling = FIRST_CEILING_MILLIS;
 
     /** The next wait, at least {@code floorMillis} (a Retry-After), and never above the cap. */
-    long nextDelayMillis(final long floorMillis) {
+    public long nextDelayMillis(final long floorMillis) {
         final long delay = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
         ceiling = Math.min(MAX_CEILING_MILLIS, ceiling * 2);
         return Math.min(MAX_CEILING_MILLIS, Math.max(delay, floorMillis));
     }
 
-    void reset() {
+    public void reset() {
         ceiling = FIRST_CEILING_MILLIS;
     }
 }

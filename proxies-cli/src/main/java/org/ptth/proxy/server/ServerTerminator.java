@@ -113,6 +113,11 @@ public final class ServerTerminator implements Closeable {
         stopped.countDown();
     }
 
+    /** The tunnels open now, whatever carries them. */
+    public LiveTunnels live() {
+        return live;
+    }
+
     /** How many tunnels are open now. */
     public int openTunnels() {
         return live.count();

@@ -9,9 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The tunnels a terminator has open, so that a shutdown can let them finish and then end the rest. */
 public final class LiveTunnels {
 
-    private final Set<Tunnel> open = ConcurrentHashMap.newKeySet();
+    private final Set<LiveTunnel> open = ConcurrentHashMap.newKeySet();
 
-    public void add(final Tunnel tunnel) {
+    public void add(final LiveTunnel tunnel) {
         open.add(tunnel);
         tunnel.outcome().whenComplete((outcome, failure) -> {
             open.remove(tunnel);
@@ -39,8 +39,8 @@ public final class LiveTunnels {
                 left = deadline - System.nanoTime();
             }
         }
-        final List<Tunnel> cut = new ArrayList<>(open);
-        for (final Tunnel tunnel : cut) {
+        final List<LiveTunnel> cut = new ArrayList<>(open);
+        for (final LiveTunnel tunnel : cut) {
             tunnel.abort("shutting down: still open after the " + grace.toSeconds() + " s grace period");
         }
         return cut.size();

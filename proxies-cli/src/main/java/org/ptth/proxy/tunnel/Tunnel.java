@@ -16,7 +16,7 @@ import org.ptth.proxy.relay.Exchange;
  * of its two directions. It ends once, either cleanly (both directions sent END) or by an abort
  * (either direction failed), and that single place closes the socket and logs the summary.
  */
-public final class Tunnel {
+public final class Tunnel implements LiveTunnel {
 
     /** Which terminator this tunnel belongs to: decides which of its directions is "up". */
     public enum Side { CLIENT, SERVER }
@@ -76,7 +76,7 @@ public final class Tunnel {
         return channel;
     }
 
-    /** Completes when the tunnel is over. */
+    @Override
     public CompletableFuture<TunnelOutcome> outcome() {
         return outcome;
     }
@@ -173,6 +173,7 @@ public final class Tunnel {
     }
 
     /** Ends the tunnel because a direction failed: both exchanges are cut and the socket is reset. */
+    @Override
     public void abort(final String reason) {
         synchronized (this) {
             if (over) {
@@ -197,8 +198,7 @@ public final class Tunnel {
         final long up = side == Side.CLIENT ? fromSocket.get() : toSocket.get();
         final long down = side == Side.CLIENT ? toSocket.get() : fromSocket.get();
         final TunnelOutcome result = new TunnelOutcome(aborted, reason, up, down, millis);
-        LOG.info(() -> "tunnel " + shortId() + " closed: " + label + ", up " + up
-                + " bytes, down " + down + " bytes, " + millis + " ms, " + reason);
+        LOG.info(() -> result.closedLine(shortId(), label));
         outcome.complete(result);
     }
 

@@ -10,4 +10,10 @@ package org.ptth.proxy.tunnel;
  * @param millis  how long the tunnel lived
  */
 public record TunnelOutcome(boolean aborted, String reason, long up, long down, long millis) {
+
+    /** The line every transport logs when a tunnel closes: who, bytes each way, how long, why. */
+    public String closedLine(final String id, final String label) {
+        return "tunnel " + id + " closed: " + label + ", up " + up + " bytes, down " + down + " bytes, "
+                + millis + " ms, " + reason;
+    }
 }

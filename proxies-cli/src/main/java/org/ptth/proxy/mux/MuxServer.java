@@ -1,0 +1,150 @@
+package org.ptth.proxy.mux;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+import org.ptth.protocol.mux.Payloads;
+import org.ptth.proxy.net.TcpOptions;
+import org.ptth.proxy.server.Exposure;
+import org.ptth.proxy.tunnel.LiveTunnels;
+
+/**
+ * The server proxy's side of the mux transport: names its exposed ports with LISTEN on every new
+ * connection and after every reload, and answers each OPEN by connecting the exposure's own target
+ * (never anything the relay names), non-blocking: OPENED once connected, REFUSE with the reason if
+ * not. In auto mode, once the relay path turned out not to pass the mux transport, it starts the
+ * four-stream listen polls instead.
+ */
+final class MuxServer implements LinkKeeper.Side {
+
+    /** As long as the four-stream server waits for a target. */
+    static final long TARGET_CONNECT_MILLIS = 5_000;
+
+    private static final Logger LOG = Logger.getLogger(MuxServer.class.getName());
+
+    private final String server;
+    private final LiveTunnels live;
+    private final ScheduledExecutorService timer;
+    private final Runnable fourStream;
+    private volatile Map<String, Exposure> exposures;
+    private volatile MuxLink link;
+    private boolean fourStreamStarted;
+
+    /**
+     * @param fourStream starts the four-stream listen polls (auto mode, after falling back); runs once
+     */
+    MuxServer(final String server, final List<Exposure> exposures, final LiveTunnels live,
+              final ScheduledExecutorService timer, final Runnable fourStream) {
+        this.server = server;
+        this.live = live;
+        this.timer = timer;
+        this.fourStream = fourStream;
+        this.exposures = index(exposures);
+    }
+
+    /** The exposed ports are these now: the connection's LISTEN names them at once. */
+    void update(final List<Exposure> now) {
+        exposures = index(now);
+        final MuxLink up = link;
+        if (up != null && !up.isOver() && !up.isDraining()) {
+            up.batch().listen(new ArrayList<>(exposures.keySet()));
+            up.batch().flush();
+        }
+    }
+
+    @Override
+    public void linkUp(final MuxLink up) {
+        link = up;
+        up.batch().listen(new ArrayList<>(exposures.keySet()));
+        up.batch().flush();
+    }
+
+    @Override
+    public void fallBack() {
+        synchronized (this) {
+            if (fourStreamStarted) {
+                return;
+            }
+            fourStreamStarted = true;
+        }
+        fourStream.run();
+    }
+
+    @Override
+    public void openRequested(final MuxLink on, final int number, final Payloads.Open open) {
+        final String id = on.tunnelId(number);
+        if (on.isDraining()) {
+            on.batch().refuse(number, 503, "the server proxy is stopping");
+            return;
+        }
+        final Exposure exposure = exposures.get(open.port());
+        if (exposure == null) {
+            LOG.warning(() -> "connection " + id + " to " + server + "/" + open.port() + " refused: not exposed");
+            on.batch().refuse(number, 404, "port " + open.port() + " is not exposed by this server");
+            return;
+        }
+        final String label = server + "/" + exposure.name() + " to " + exposure.target()
+                + (open.label().isEmpty() ? "" : " for " + open.label());
+        final SocketChannel channel;
+        try {
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            TcpOptions.apply(channel.socket());
+        } catch (final IOException failed) {
+            on.batch().refuse(number, 503, "the server proxy cannot open a socket: " + failed.getMessage());
+            return;
+        }
+        final MuxTunnel tunnel = new MuxTunnel(on, number, channel, MuxTunnel.Side.SERVER, label,
+                exposure.name() + " to " + exposure.target());
+        tunnel.exposedAs(exposure.name());
+        if (!tunnel.receivedWithOpen(open.firstBytes())) {
+            close(channel);
+            on.batch().abort(number, "OPEN carried more than the initial window");
+            return;
+        }
+        if (!on.add(tunnel)) {
+            close(channel);
+            return;
+        }
+        live.add(tunnel);
+        final InetSocketAddress target = exposure.target().toAddress();
+        if (target.isUnresolved()) {
+            on.loop().execute(() -> tunnel.refuseTarget("unknown host " + target.getHostString()));
+            return;
+        }
+        try {
+            channel.connect(target);
+        } catch (final IOException | RuntimeException failed) {
+            on.loop().execute(() -> tunnel.refuseTarget(String.valueOf(failed.getMessage())));
+            return;
+        }
+        tunnel.connectTimeout(timer.schedule(() -> tunnel.connectTimedOut(TARGET_CONNECT_MILLIS),
+                TARGET_CONNECT_MILLIS, TimeUnit.MILLISECONDS));
+        on.loop().execute(() -> {
+            tunnel.register(true);
+            tunnel.connectable();
+        });
+    }
+
+    private static void close(final SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (final IOException ignored) {
+            // nothing to do
+        }
+    }
+
+    private static Map<String, Exposure> index(final List<Exposure> list) {
+        final Map<String, Exposure> byName = new LinkedHashMap<>();
+        list.forEach(exposure -> byName.put(exposure.name(), exposure));
+        return byName;
+    }
+}
