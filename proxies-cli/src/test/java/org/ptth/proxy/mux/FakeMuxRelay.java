@@ -209,6 +209,11 @@ final class FakeMuxRelay implements AutoCloseable {
             }
         }
 
+        /** The next frame of one tunnel within {@code millis}, or null. */
+        Frame poll(final int tunnel, final long millis) throws InterruptedException {
+            return queue(tunnel).poll(millis, TimeUnit.MILLISECONDS);
+        }
+
         /** The next frame of one tunnel, which must be of {@code type}. */
         Frame expect(final int tunnel, final FrameType type) throws InterruptedException {
             final Frame frame = next(tunnel);

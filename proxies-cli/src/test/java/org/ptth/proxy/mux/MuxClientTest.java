@@ -144,6 +144,248 @@ class MuxClientTest {
                 + " port online"), line);
     }
 
+    @Test
+    void theProxyNeverSendsPastItsCredit() throws Exception {
+        final InetSocketAddress address = rig.client(MuxRig.MUX);
+        final FakeMuxRelay.Peer relay = rig.relay.nextConnection();
+        final Socket user = rig.connect(address);
+        final int tunnel = relay.nextOpen().tunnel();
+        relay.opened(tunnel);
+        final byte[] up = random(Frames.INITIAL_WINDOW + 10_000, 3);
+        final Thread writer = new Thread(() -> {
+            try {
+                user.getOutputStream().write(up);
+            } catch (final java.io.IOException failed) {
+                throw new java.io.UncheckedIOException(failed);
+            }
+        });
+        writer.start();
+        final ByteArrayOutputStream got = new ByteArrayOutputStream();
+        long granted = Frames.INITIAL_WINDOW;
+        while (got.size() < up.length) {
+            // each grant is used up exactly: never a byte more, whatever the socket holds
+            while (got.size() < granted) {
+                final FakeMuxRelay.Frame frame = relay.expect(tunnel, FrameType.DATA);
+                got.write(frame.payload());
+                assertTrue(got.size() <= granted, got.size() + " bytes sent with " + granted + " of credit");
+            }
+            relay.credit(tunnel, 1000);
+            granted += 1000;
+        }
+        writer.join();
+        assertArrayEquals(up, got.toByteArray());
+    }
+
+    @Test
+    void aStalledReaderDoesNotStopANeighbourTunnel() throws Exception {
+        final InetSocketAddress address = rig.client(MuxRig.MUX);
+        final FakeMuxRelay.Peer relay = rig.relay.nextConnection();
+        final Socket stalled = rig.connect(address);
+        final int a = relay.nextOpen().tunnel();
+        relay.opened(a);
+        final Socket lively = rig.connect(address);
+        final int b = relay.nextOpen().tunnel();
+        relay.opened(b);
+
+        // A's reader reads nothing: the relay sends it all the credit the proxy grants, and no more
+        final byte[] bulk = random(32 * 1024 * 1024, 4);
+        final java.util.concurrent.atomic.AtomicLong lastCreditNanos = new java.util.concurrent.atomic.AtomicLong(
+                System.nanoTime());
+        final java.util.concurrent.atomic.AtomicInteger sentToA = new java.util.concurrent.atomic.AtomicInteger();
+        final Thread sender = new Thread(() -> {
+            long credit = Frames.INITIAL_WINDOW;
+            try {
+                while (sentToA.get() < bulk.length) {
+                    while (credit == 0) {
+                        final FakeMuxRelay.Frame frame = relay.poll(a, 100);
+                        if (frame != null && frame.type() == FrameType.CREDIT) {
+                            credit += Payloads.credit(frame.buffer());
+                            lastCreditNanos.set(System.nanoTime());
+                        }
+                    }
+                    final int at = sentToA.get();
+                    final int chunk = (int) Math.min(Math.min(credit, 65_536), bulk.length - at);
+                    relay.data(a, Arrays.copyOfRange(bulk, at, at + chunk));
+                    sentToA.addAndGet(chunk);
+                    credit -= chunk;
+                }
+            } catch (final Exception failed) {
+                throw new AssertionError(failed);
+            }
+        });
+        sender.start();
+        // stalled: no credit for A for a second (a bound on a condition, not a timing under test)
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MuxRig.WAIT_SECONDS);
+        while (System.nanoTime() - lastCreditNanos.get() < TimeUnit.SECONDS.toNanos(1)) {
+            assertTrue(System.nanoTime() < deadline, "A never stalled");
+            Thread.sleep(50);
+        }
+        final int stalledAt = sentToA.get();
+        assertTrue(stalledAt < bulk.length, "the proxy took all of A while its reader read nothing");
+        // at most the largest window in the proxy, plus what the two kernel buffers hold
+        System.out.println("stalled after " + stalledAt + " bytes");
+        assertTrue(stalledAt <= 16 * 1024 * 1024 + 8 * 1024 * 1024, "A took " + stalledAt);
+
+        // B: round trips through the same connection while A is stalled
+        for (int i = 0; i < 200; i++) {
+            final byte[] ping = ("ping " + i).getBytes(StandardCharsets.US_ASCII);
+            lively.getOutputStream().write(ping);
+            final byte[] arrived = relay.expect(b, FrameType.DATA).payload();
+            assertArrayEquals(ping, arrived);
+            relay.data(b, arrived);
+            assertArrayEquals(ping, lively.getInputStream().readNBytes(ping.length));
+        }
+        assertEquals(stalledAt, sentToA.get(), "A stayed stalled meanwhile");
+
+        // A's reader wakes up: every byte arrives
+        assertArrayEquals(bulk, stalled.getInputStream().readNBytes(bulk.length));
+        sender.join();
+    }
+
+    @Test
+    void theWindowGrowsForABulkStream() throws Exception {
+        final InetSocketAddress address = rig.client(MuxRig.MUX);
+        final FakeMuxRelay.Peer relay = rig.relay.nextConnection();
+        final Socket user = rig.connect(address);
+        final int tunnel = relay.nextOpen().tunnel();
+        relay.opened(tunnel);
+        final byte[] bulk = random(64 * 1024 * 1024, 5);
+        final long[] widest = new long[1];
+        final Thread sender = new Thread(() -> {
+            long credit = Frames.INITIAL_WINDOW;
+            int sent = 0;
+            try {
+                while (sent < bulk.length) {
+                    FakeMuxRelay.Frame frame;
+                    while ((frame = credit == 0 ? relay.next(tunnel) : relay.poll(tunnel, 0)) != null) {
+                        credit += Payloads.credit(frame.buffer());
+                    }
+                    widest[0] = Math.max(widest[0], credit);
+                    final int chunk = (int) Math.min(Math.min(credit, 65_536), bulk.length - sent);
+                    relay.data(tunnel, Arrays.copyOfRange(bulk, sent, sent + chunk));
+                    sent += chunk;
+                    credit -= chunk;
+                }
+            } catch (final Exception failed) {
+                throw new AssertionError(failed);
+            }
+        });
+        sender.start();
+        assertArrayEquals(bulk, user.getInputStream().readNBytes(bulk.length));
+        sender.join();
+        System.out.println("widest credit " + widest[0]);
+        assertTrue(widest[0] >= 1024 * 1024, "the credit never went past " + widest[0] + " bytes");
+        assertTrue(widest[0] <= 16 * 1024 * 1024, "the credit went past 16 MiB: " + widest[0]);
+    }
+
+    @Test
+    void theProxyPingsAndDropsASilentRelay() throws Exception {
+        final InetSocketAddress address = rig.client(MuxRig.MUX);
+        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
+        final Socket user = rig.connect(address);
+        first.opened(first.nextOpen().tunnel());
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MuxRig.WAIT_SECONDS);
+        while (first.pings.get() < 3) {
+            assertTrue(System.nanoTime() < deadline, "no PING every heartbeat");
+            Thread.sleep(100);
+        }
+        // the relay goes silent: no PONG, nothing: the proxy gives the connection up after the peer timeout
+        rig.relay.answerPings = false;
+        rig.nextLine("no frame from the relay for 4 s");
+        assertThrows(SocketException.class, () -> user.getInputStream().read(), "the tunnel was reset");
+        rig.relay.answerPings = true;
+        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
+        final Socket again = rig.connect(address);
+        final int tunnel = second.nextOpen().tunnel();
+        second.opened(tunnel);
+        second.data(tunnel, "back".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("back", new String(again.getInputStream().readNBytes(4), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void aLostConnectionResetsEveryTunnelAndTheProxyReconnects() throws Exception {
+        final InetSocketAddress address = rig.client(MuxRig.MUX);
+        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
+        final Socket[] users = new Socket[3];
+        for (int i = 0; i < users.length; i++) {
+            users[i] = rig.connect(address);
+            first.opened(first.nextOpen().tunnel());
+        }
+        first.close(1001);
+        for (final Socket user : users) {
+            assertThrows(SocketException.class, () -> user.getInputStream().read(), "reset, not ended");
+        }
+        rig.nextLine("lost");
+        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
+        final Socket user = rig.connect(address);
+        final FakeMuxRelay.Frame open = second.nextOpen();
+        assertEquals(1, open.tunnel(), "a new connection numbers its tunnels from 1");
+        second.opened(open.tunnel());
+        user.getOutputStream().write("again".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("again", second.expect(open.tunnel(), FrameType.DATA).text());
+    }
+
+    @Test
+    void onGoawayNewTunnelsGoOnANewConnectionWhileOpenOnesFinish() throws Exception {
+        final InetSocketAddress address = rig.client(MuxRig.MUX);
+        final FakeMuxRelay.Peer old = rig.relay.nextConnection();
+        final Socket before = rig.connect(address);
+        final int a = old.nextOpen().tunnel();
+        old.opened(a);
+        old.goaway("relay stopping");
+        final FakeMuxRelay.Peer fresh = rig.relay.nextConnection();
+        final Socket after = rig.connect(address);
+        final int b = fresh.nextOpen().tunnel();
+        fresh.opened(b);
+        after.getOutputStream().write("new".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("new", fresh.expect(b, FrameType.DATA).text());
+
+        // the old tunnel still works on the old connection, and ends there
+        before.getOutputStream().write("old".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("old", old.expect(a, FrameType.DATA).text());
+        before.shutdownOutput();
+        old.expect(a, FrameType.END);
+        old.end(a);
+        assertEquals(-1, before.getInputStream().read());
+        final String close = old.closes.poll(MuxRig.WAIT_SECONDS, TimeUnit.SECONDS);
+        assertTrue(close.startsWith("1000 "), "the proxy closes the old connection normally once its last tunnel"
+                + " ended: " + close);
+        assertTrue(fresh.isOpen());
+    }
+
+    @Test
+    void autoFallsBackToFourStreamWhenThePathRefusesTheUpgrade() throws Exception {
+        for (final int status : new int[] {426, 405}) {
+            try (MuxRig other = new MuxRig(dir.resolve("relay-" + status))) {
+                other.relay.refuseStatus = status;
+                final InetSocketAddress address = other.client(MuxRig.AUTO);
+                final String line = other.nextLine("transport four-stream");
+                assertTrue(line.contains("HTTP " + status), line);
+                final Socket user = other.connect(address);
+                user.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
+                // four-stream: the connect POST reaches the (fake, four-stream-less) relay, which says 404
+                other.nextLine("refused: HTTP 404");
+                assertTrue(other.relay.requests.contains("POST /relay/v1/office/connect/echo"),
+                        String.valueOf(other.relay.requests));
+            }
+        }
+    }
+
+    @Test
+    void aRejectedKeyIsNoReasonToFallBack() throws Exception {
+        final MuxTransport.Relay wrongKey = new MuxTransport.Relay(
+                org.ptth.proxy.relay.RelayAddress.parse(rig.relay.baseUrl()), org.ptth.proxy.key.KeyFile.generateKey(),
+                null, org.ptth.proxy.relay.HttpProxySetting.DIRECT);
+        final InetSocketAddress address = rig.client(MuxRig.AUTO, wrongKey);
+        final String line = rig.nextLine("relay rejects this client proxy");
+        assertTrue(line.contains("HTTP 401: unknown key"), line);
+        final Socket user = rig.connect(address);
+        rig.nextLine("no connection to the relay within");
+        assertThrows(SocketException.class, () -> user.getInputStream().read());
+        assertTrue(rig.relay.requests.stream().noneMatch(request -> request.startsWith("POST")),
+                String.valueOf(rig.relay.requests));
+    }
+
     // --- the relay's side of a direction, as the test plays it ---
 
     /** Sends {@code bytes} as DATA, never more than the credit the proxy has granted. */
