@@ -136,6 +136,53 @@ class SignalsProcessTest {
     }
 
     @Test
+    void muxSigtermSendsGoawayLetsTheOpenTunnelFinishAndExitsZero() throws Exception {
+        final String key = org.ptth.proxy.key.KeyFile.generateKey();
+        try (org.ptth.proxy.mux.FakeMuxRelay relay = new org.ptth.proxy.mux.FakeMuxRelay(key, dir.resolve("relay"))) {
+            final Path keyFile = dir.resolve("mux-client.key");
+            Files.writeString(keyFile, key + "\n");
+            Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+            final Process client = start("client", "--relay", relay.baseUrl(), "--key-file", keyFile.toString(),
+                    "--server", "office", "--port", "echo", "--listen", "127.0.0.1:0", "--grace", "60",
+                    "--http-proxy", "none", "--transport", "mux");
+            final Matcher listening = Pattern.compile("listening on /127.0.0.1:(\\d+) ")
+                    .matcher(awaitLine("listening on"));
+            assertTrue(listening.find());
+            final int port = Integer.parseInt(listening.group(1));
+            final org.ptth.proxy.mux.FakeMuxRelay.Peer peer = relay.nextConnection();
+            awaitLine("transport mux: connected");
+
+            try (Socket user = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                user.setSoTimeout(WAIT_SECONDS * 1000);
+                final int tunnel = peer.nextOpen().tunnel();
+                peer.opened(tunnel);
+
+                signal(client, "TERM");
+                awaitLine("stopping (SIGTERM): no new connections");
+                peer.expect(0, org.ptth.protocol.mux.FrameType.GOAWAY);
+                awaitLine("waiting up to 60 s for 1 open tunnel to finish");
+                assertThrows(ConnectException.class, () -> new Socket(InetAddress.getLoopbackAddress(), port).close(),
+                        "the listening socket is closed");
+                user.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+                assertEquals("ping", peer.expect(tunnel, org.ptth.protocol.mux.FrameType.DATA).text(),
+                        "the open tunnel still works");
+                peer.data(tunnel, "pong".getBytes(StandardCharsets.US_ASCII));
+                assertEquals("pong", new String(user.getInputStream().readNBytes(4), StandardCharsets.US_ASCII));
+                assertTrue(client.isAlive(), "still draining");
+
+                user.shutdownOutput();
+                peer.expect(tunnel, org.ptth.protocol.mux.FrameType.END);
+                peer.end(tunnel);
+                assertEquals(-1, user.getInputStream().read(), "the tunnel ends cleanly");
+                assertTrue(client.waitFor(WAIT_SECONDS, TimeUnit.SECONDS), "exits once drained");
+                assertEquals(0, client.exitValue());
+                awaitLine("both sides closed");
+                awaitLine("stopped");
+            }
+        }
+    }
+
+    @Test
     void sighupReloadsTheExposedPortsFromTheConfigFile() throws Exception {
         final Path config = dir.resolve("server.properties");
         final Path log = dir.resolve("server.log");

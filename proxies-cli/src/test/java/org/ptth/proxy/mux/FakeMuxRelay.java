@@ -48,7 +48,7 @@ import org.ptth.protocol.mux.MuxProtocolException;
  * answers PING with PONG by itself unless told not to. It can refuse the upgrade with any status,
  * and checks the key as the real relay does (401).
  */
-final class FakeMuxRelay implements AutoCloseable {
+public final class FakeMuxRelay implements AutoCloseable {
 
     static final String CONTEXT = "/relay";
     static final int WAIT_SECONDS = 30;
@@ -69,7 +69,7 @@ final class FakeMuxRelay implements AutoCloseable {
     private final boolean tls;
 
     /** A plain-HTTP relay that takes {@code key}. */
-    FakeMuxRelay(final String key, final Path baseDir) throws LifecycleException {
+    public FakeMuxRelay(final String key, final Path baseDir) throws LifecycleException {
         this(key, baseDir, null);
     }
 
@@ -114,12 +114,12 @@ final class FakeMuxRelay implements AutoCloseable {
         tomcat.start();
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return (tls ? "https" : "http") + "://127.0.0.1:" + connector.getLocalPort() + CONTEXT + "/";
     }
 
     /** The next connection a proxy made, waiting for it. */
-    Peer nextConnection() throws InterruptedException {
+    public Peer nextConnection() throws InterruptedException {
         final Peer peer = connections.poll(WAIT_SECONDS, TimeUnit.SECONDS);
         if (peer == null) {
             throw new AssertionError("no mux connection within " + WAIT_SECONDS + " s; upgrades: " + upgrades);
@@ -134,19 +134,19 @@ final class FakeMuxRelay implements AutoCloseable {
     }
 
     /** One frame as it came, its payload copied. */
-    record Frame(FrameType type, int tunnel, byte[] payload) {
-        ByteBuffer buffer() {
+    public record Frame(FrameType type, int tunnel, byte[] payload) {
+        public ByteBuffer buffer() {
             return ByteBuffer.wrap(payload);
         }
 
-        String text() {
+        public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
     }
 
     /** One proxy's connection, as the relay sees it. */
-    final class Peer {
-        final String server;
+    public final class Peer {
+        public final String server;
         private final Session session;
         private final FrameParser parser = new FrameParser();
         final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
@@ -215,7 +215,7 @@ final class FakeMuxRelay implements AutoCloseable {
         }
 
         /** The next frame of one tunnel, which must be of {@code type}. */
-        Frame expect(final int tunnel, final FrameType type) throws InterruptedException {
+        public Frame expect(final int tunnel, final FrameType type) throws InterruptedException {
             final Frame frame = next(tunnel);
             if (frame.type() != type) {
                 throw new AssertionError("expected " + type + " on tunnel " + tunnel + ", got " + frame.type() + ": "
@@ -225,7 +225,7 @@ final class FakeMuxRelay implements AutoCloseable {
         }
 
         /** The next OPEN the proxy sent. */
-        Frame nextOpen() throws InterruptedException {
+        public Frame nextOpen() throws InterruptedException {
             final Frame frame = opens.poll(WAIT_SECONDS, TimeUnit.SECONDS);
             if (frame == null) {
                 throw new AssertionError("no OPEN within " + WAIT_SECONDS + " s");
@@ -280,15 +280,15 @@ final class FakeMuxRelay implements AutoCloseable {
             send(out -> Frames.open(out, tunnel, port, label, ByteBuffer.wrap(first)));
         }
 
-        void opened(final int tunnel) {
+        public void opened(final int tunnel) {
             send(out -> Frames.opened(out, tunnel));
         }
 
-        void data(final int tunnel, final byte[] bytes) {
+        public void data(final int tunnel, final byte[] bytes) {
             send(out -> Frames.data(out, tunnel, ByteBuffer.wrap(bytes)));
         }
 
-        void end(final int tunnel) {
+        public void end(final int tunnel) {
             send(out -> Frames.end(out, tunnel));
         }
 
@@ -296,7 +296,7 @@ final class FakeMuxRelay implements AutoCloseable {
             send(out -> Frames.abort(out, tunnel, reason));
         }
 
-        void credit(final int tunnel, final int increment) {
+        public void credit(final int tunnel, final int increment) {
             send(out -> Frames.credit(out, tunnel, increment));
         }
 
