@@ -31,6 +31,9 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         /** Auto mode: the path does not pass the mux transport; carry new tunnels with four-stream. */
         void fallBack();
 
+        /** Connecting failed (relay unreachable, busy, or refusing the key); the keeper tries again later. */
+        void linkDown(String problem);
+
         /** An OPEN arrived (on a server proxy's connection); copy its first bytes before returning. */
         void openRequested(MuxLink link, int number, Payloads.Open open);
     }
@@ -227,6 +230,7 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
                 health = Health.REJECTED;
                 lastProblem = refusal.getMessage();
             }
+            side.linkDown("relay rejects this proxy: " + refusal.getMessage());
             scheduleDial(refusal.retryAfterMillis());
             return;
         }
@@ -252,6 +256,7 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         }
         LOG.severe(() -> "transport mux refused: " + why + "; use --transport auto or four-stream"
                 + " (retrying, up to every 8 s)");
+        side.linkDown("transport mux refused: " + why);
         scheduleDial(refusal.retryAfterMillis());
     }
 
@@ -263,6 +268,7 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
             health = Health.DOWN;
             lastProblem = problem;
         }
+        side.linkDown("relay unreachable: " + problem);
         scheduleDial(floorMillis);
     }
 

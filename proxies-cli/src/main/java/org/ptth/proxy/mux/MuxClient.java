@@ -21,14 +21,17 @@ import org.ptth.proxy.tunnel.LiveTunnels;
 /**
  * The client proxy's side of the mux transport: each accepted TCP connection becomes a tunnel at
  * once, its OPEN carrying whatever the TCP client has sent already, on the thread that accepted it.
- * While no connection to the relay is up, an accepted connection waits for one, at most
- * {@link #LINK_WAIT_MILLIS}, and is reset after that; in auto mode, once the relay path turned out
- * not to pass the mux transport, connections go to the four-stream transport.
+ * While a connection to the relay is being made (at start, or right after one was lost), an
+ * accepted connection waits for it, at most {@link #LINK_WAIT_MILLIS}, and is reset after that.
+ * While connecting fails (the relay unreachable, busy, or refusing the key) a connection is reset
+ * at once with a line that says why; in auto mode it goes to the four-stream transport instead,
+ * which behaves as it always has then. Once auto mode found that the relay path does not pass the
+ * mux transport, every connection goes to four-stream.
  */
 final class MuxClient implements LinkKeeper.Side, ClientTerminator.Route {
 
     /** How long an accepted connection waits for a connection to the relay. */
-    static final long LINK_WAIT_MILLIS = 10_000;
+    static final long LINK_WAIT_MILLIS = 5_000;
 
     private static final Logger LOG = Logger.getLogger(MuxClient.class.getName());
 
@@ -36,6 +39,7 @@ final class MuxClient implements LinkKeeper.Side, ClientTerminator.Route {
     private final String port;
     private final LiveTunnels live;
     private final ScheduledExecutorService timer;
+    /** Null for --transport mux: no other transport to turn to. */
     private final Consumer<Socket> fourStream;
     /** Room for the first bytes in an OPEN: the payload limit less the port name and empty label. */
     private final int firstBytesMax;
@@ -43,9 +47,11 @@ final class MuxClient implements LinkKeeper.Side, ClientTerminator.Route {
     private final ThreadLocal<ByteBuffer> firstBytes;
     private MuxLink link;
     private boolean fellBack;
+    /** Why the last attempt to connect failed; null once connected. */
+    private String down;
 
     /**
-     * @param fourStream opens a tunnel with the four-stream transport (auto mode, after falling back)
+     * @param fourStream opens a tunnel with the four-stream transport (auto mode); null in mux mode
      */
     MuxClient(final String server, final String port, final LiveTunnels live, final ScheduledExecutorService timer,
               final Consumer<Socket> fourStream) {
@@ -62,20 +68,25 @@ final class MuxClient implements LinkKeeper.Side, ClientTerminator.Route {
     @Override
     public boolean take(final Socket connection) {
         final MuxLink now;
+        final String problem;
         synchronized (this) {
             if (fellBack) {
                 return false;
             }
             now = usable(link);
-            if (now == null) {
+            problem = down;
+            if (now == null && problem == null) {
                 waiting.add(connection);
             }
         }
-        if (now == null) {
-            schedule(connection);
+        if (now != null) {
+            open(now, connection);
             return true;
         }
-        open(now, connection);
+        if (problem != null) {
+            return failed(connection, problem);
+        }
+        schedule(connection);
         return true;
     }
 
@@ -85,12 +96,39 @@ final class MuxClient implements LinkKeeper.Side, ClientTerminator.Route {
         synchronized (this) {
             link = up;
             fellBack = false;
+            down = null;
             ready = new ArrayList<>(waiting);
             waiting.clear();
         }
         for (final Socket connection : ready) {
             open(up, connection);
         }
+    }
+
+    @Override
+    public void linkDown(final String problem) {
+        final List<Socket> stranded;
+        synchronized (this) {
+            down = problem;
+            stranded = new ArrayList<>(waiting);
+            waiting.clear();
+        }
+        for (final Socket connection : stranded) {
+            if (!failed(connection, problem)) {
+                fourStream.accept(connection);
+            }
+        }
+    }
+
+    /** No connection to the relay: auto mode tries four-stream (false); mux mode resets, with a line. */
+    private boolean failed(final Socket connection, final String problem) {
+        if (fourStream != null) {
+            return false;
+        }
+        LOG.warning(() -> "connection from " + connection.getRemoteSocketAddress() + " to " + server + "/" + port
+                + " failed: " + problem);
+        reset(connection);
+        return true;
     }
 
     @Override

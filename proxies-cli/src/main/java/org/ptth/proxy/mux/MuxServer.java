@@ -79,6 +79,11 @@ final class MuxServer implements LinkKeeper.Side {
     }
 
     @Override
+    public void linkDown(final String problem) {
+        // the keeper logs it and tries again; there is nothing to serve meanwhile
+    }
+
+    @Override
     public void openRequested(final MuxLink on, final int number, final Payloads.Open open) {
         final String id = on.tunnelId(number);
         if (on.isDraining()) {

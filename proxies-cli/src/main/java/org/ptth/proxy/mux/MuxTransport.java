@@ -13,6 +13,7 @@ import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.RelayAddress;
 import org.ptth.proxy.server.Exposure;
 import org.ptth.proxy.server.ServerTerminator;
+import org.ptth.proxy.tunnel.Transport;
 import org.ptth.proxy.tunnel.TunnelSettings;
 import org.ptth.proxy.tunnel.TunnelThreads;
 
@@ -44,7 +45,8 @@ public final class MuxTransport implements AutoCloseable {
     public static MuxTransport client(final Relay relay, final TunnelSettings settings, final String server,
                                       final String port, final ClientTerminator terminator) {
         final ScheduledExecutorService timer = timer();
-        final MuxClient side = new MuxClient(server, port, terminator.live(), timer, terminator::openWithoutRoute);
+        final MuxClient side = new MuxClient(server, port, terminator.live(), timer,
+                settings.transport() == Transport.AUTO ? terminator::openWithoutRoute : null);
         terminator.route(side);
         return new MuxTransport(keeper(relay, server, settings, timer, side, "client"), null);
     }

@@ -64,6 +64,8 @@ public final class FakeMuxRelay implements AutoCloseable {
     /** When not 0, every upgrade is answered with this status and {@link #refuseReason}. */
     volatile int refuseStatus;
     volatile String refuseReason = "refused by the test";
+    /** When set, upgrades wait for it to open: the proxy's connect is in progress meanwhile. */
+    volatile java.util.concurrent.CountDownLatch holdUpgrades;
     /** Whether PINGs are answered. */
     volatile boolean answerPings = true;
     private final boolean tls;
@@ -333,6 +335,14 @@ public final class FakeMuxRelay implements AutoCloseable {
                 return;
             }
             upgrades.add(request.getRequestURI());
+            final java.util.concurrent.CountDownLatch hold = holdUpgrades;
+            if (hold != null) {
+                try {
+                    hold.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (final InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             final int status = refuseStatus;
             if (status != 0) {
                 deny(response, status, refuseReason);

@@ -47,13 +47,18 @@ class MuxClientTest {
 
     @Test
     void opensWithTheBytesAlreadySentAndCarriesEveryByteBothWays() throws Exception {
-        // the relay is busy at first: the TCP client's bytes are in the socket before the OPEN is made
-        rig.relay.refuseStatus = 503;
+        // the proxy is still connecting: the TCP client's bytes are in the socket before the OPEN is made
+        final java.util.concurrent.CountDownLatch upgrade = new java.util.concurrent.CountDownLatch(1);
+        rig.relay.holdUpgrades = upgrade;
         final InetSocketAddress address = rig.client(MuxRig.MUX);
-        rig.nextLine("relay unreachable");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MuxRig.WAIT_SECONDS);
+        while (rig.relay.upgrades.isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "no upgrade request");
+            Thread.sleep(10);
+        }
         final Socket user = rig.connect(address);
         user.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
-        rig.relay.refuseStatus = 0;
+        upgrade.countDown();
         final FakeMuxRelay.Peer relay = rig.relay.nextConnection();
         assertEquals("office", relay.server);
 
@@ -376,14 +381,43 @@ class MuxClientTest {
         final MuxTransport.Relay wrongKey = new MuxTransport.Relay(
                 org.ptth.proxy.relay.RelayAddress.parse(rig.relay.baseUrl()), org.ptth.proxy.key.KeyFile.generateKey(),
                 null, org.ptth.proxy.relay.HttpProxySetting.DIRECT);
-        final InetSocketAddress address = rig.client(MuxRig.AUTO, wrongKey);
+        rig.client(MuxRig.AUTO, wrongKey);
         final String line = rig.nextLine("relay rejects this client proxy");
         assertTrue(line.contains("HTTP 401: unknown key"), line);
+        // it keeps trying the upgrade: the transport was not decided by a refused key
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MuxRig.WAIT_SECONDS);
+        while (rig.relay.upgrades.size() < 2) {
+            assertTrue(System.nanoTime() < deadline, "no second upgrade: " + rig.relay.upgrades);
+            Thread.sleep(50);
+        }
+        assertTrue(rig.log.stream().noneMatch(logged -> logged.contains("transport four-stream")), rig.log.toString());
+    }
+
+    @Test
+    void inMuxModeAConnectionWhileTheRelayIsDownIsResetWithTheReason() throws Exception {
+        rig.relay.refuseStatus = 503;
+        rig.relay.refuseReason = "relay overloaded";
+        final InetSocketAddress address = rig.client(MuxRig.MUX);
+        rig.nextLine("relay unreachable");
         final Socket user = rig.connect(address);
-        rig.nextLine("no connection to the relay within");
         assertThrows(SocketException.class, () -> user.getInputStream().read());
-        assertTrue(rig.relay.requests.stream().noneMatch(request -> request.startsWith("POST")),
-                String.valueOf(rig.relay.requests));
+        final String line = rig.nextLine("failed:");
+        assertTrue(line.matches("connection from /127\\.0\\.0\\.1:\\d+ to office/echo failed: relay unreachable:"
+                + " HTTP 503: relay overloaded"), line);
+    }
+
+    @Test
+    void inMuxModeAConnectionWaitsForAConnectionBeingMade() throws Exception {
+        final java.util.concurrent.CountDownLatch upgrade = new java.util.concurrent.CountDownLatch(1);
+        rig.relay.holdUpgrades = upgrade;
+        final InetSocketAddress address = rig.client(MuxRig.MUX);
+        final Socket user = rig.connect(address);
+        upgrade.countDown();
+        final FakeMuxRelay.Peer relay = rig.relay.nextConnection();
+        final int tunnel = relay.nextOpen().tunnel();
+        relay.opened(tunnel);
+        relay.data(tunnel, "late".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("late", new String(user.getInputStream().readNBytes(4), StandardCharsets.US_ASCII));
     }
 
     // --- the relay's side of a direction, as the test plays it ---
