@@ -263,7 +263,9 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
     private void unreachable(final String problem, final long floorMillis) {
         synchronized (this) {
             if (health != Health.DOWN) {
-                LOG.warning(() -> "relay unreachable: " + problem + " (retrying, up to every 8 s)");
+                // a client proxy says it for each connection it cannot carry, as with every transport
+                LOG.log("server".equals(role) ? java.util.logging.Level.WARNING : java.util.logging.Level.FINE,
+                        () -> "relay unreachable: " + problem + " (retrying, up to every 8 s)");
             }
             health = Health.DOWN;
             lastProblem = problem;

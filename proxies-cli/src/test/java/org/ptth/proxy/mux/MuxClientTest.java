@@ -398,7 +398,11 @@ class MuxClientTest {
         rig.relay.refuseStatus = 503;
         rig.relay.refuseReason = "relay overloaded";
         final InetSocketAddress address = rig.client(MuxRig.MUX);
-        rig.nextLine("relay unreachable");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MuxRig.WAIT_SECONDS);
+        while (rig.relay.upgrades.isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "no upgrade request");
+            Thread.sleep(10);
+        }
         final Socket user = rig.connect(address);
         assertThrows(SocketException.class, () -> user.getInputStream().read());
         final String line = rig.nextLine("failed:");

@@ -46,7 +46,7 @@ class MuxTlsAndProxyTest {
         try (MuxRig rig = new MuxRig(dir.resolve("tomcat"), keystore)) {
             assertTrue(rig.relay.baseUrl().startsWith("https://"));
             // the system's trust store alone: no connection, and a line that says why
-            rig.client(MuxRig.MUX);
+            final Socket refused = rig.connect(rig.client(MuxRig.MUX));
             final String line = rig.nextLine("relay unreachable");
             assertTrue(line.contains("TLS: the relay's certificate is not trusted") && line.contains("--ca-file"), line);
 
