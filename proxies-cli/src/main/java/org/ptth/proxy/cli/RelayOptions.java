@@ -51,12 +51,13 @@ final class RelayOptions {
                         .desc("four-stream: send the outgoing direction as one streamed POST (default), or as"
                                 + " finite POSTs of at most 512 KiB each, for reverse proxies that buffer request bodies").get())
                 .addOption(Option.builder().longOpt("transport").hasArg().argName("auto|mux|four-stream|duplex")
-                        .desc("auto (default): mux where the path to the relay passes WebSocket, else four-stream,"
+                        .desc("auto: mux where the path to the relay passes WebSocket, else four-stream,"
                                 + " decided on each connect and logged; mux: every tunnel inside one WebSocket"
                                 + " connection to the relay; four-stream: four HTTP exchanges per tunnel; duplex: two,"
                                 + " the outgoing direction as the body of connect/accept while their response carries"
                                 + " the incoming one, for paths that pass a request body on while the response streams"
-                                + " (direct or HAProxy, not nginx or Apache httpd); not with --upload segments").get())
+                                + " (direct or HAProxy, not nginx or Apache httpd); not with --upload segments;"
+                                + " default " + Transport.DEFAULT).get())
                 .addOption(Option.builder().longOpt("ca-file").hasArg().argName("FILE")
                         .desc("PEM certificates of a private CA to trust for an https relay, besides the system's").get())
                 .addOption(Option.builder().longOpt("http-proxy").hasArg().argName("URL|none")
@@ -114,7 +115,7 @@ final class RelayOptions {
             }
         }
         final String transportText = args.value("transport");
-        Transport transport = Transport.AUTO;
+        Transport transport = Transport.DEFAULT;
         if (transportText != null) {
             try {
                 transport = Transport.parse(transportText);

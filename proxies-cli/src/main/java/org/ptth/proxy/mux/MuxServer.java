@@ -108,7 +108,7 @@ final class MuxServer implements LinkKeeper.Side {
             return;
         }
         final MuxTunnel tunnel = new MuxTunnel(on, number, channel, MuxTunnel.Side.SERVER, label,
-                exposure.name() + " to " + exposure.target());
+                "to " + server + "/" + exposure.name() + " (" + exposure.target() + ")");
         tunnel.exposedAs(exposure.name());
         if (!tunnel.receivedWithOpen(open.firstBytes())) {
             close(channel);
