@@ -34,6 +34,8 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
     static final int MESSAGE_BYTES = 128 * 1024;
     /** Bytes queued on one connection above which credit towards it is held back. */
     private static final long QUEUE_HIGH = 1024 * 1024;
+    /** PONGs queued since the last write: a proxy PINGs every 10 s; thousands mean it does not read. */
+    private static final int MAX_PONGS_UNWRITTEN = 4096;
 
     enum Role { CLIENT, SERVER }
 
@@ -62,6 +64,8 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
     private volatile long blockedSinceNanos;
     /** The batch of the read being parsed; touched only by the reading thread. */
     private WriteBatch batch;
+    /** PINGs answered since a write last went out. */
+    private volatile int pongsUnwritten;
 
     MuxConnection(final MuxRouter router, final Principal principal, final String serverName, final String address,
                   final Carrier carrier, final Runnable release) {
@@ -172,9 +176,18 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
 
     @Override
     public void frame(final FrameType type, final int tunnel, final ByteBuffer payload) throws MuxProtocolException {
+        if (closed.get()) {
+            return; // the rest of a read that came after the connection was closed
+        }
         switch (type) {
             case PING -> {
-                outbox.pong(Payloads.pingToken(payload));
+                final long token = Payloads.pingToken(payload);
+                if (++pongsUnwritten > MAX_PONGS_UNWRITTEN) {
+                    // Its answers would only pile up: a proxy that sends and does not read.
+                    close(CloseCodes.POLICY_VIOLATION, "the proxy sends PINGs but reads nothing");
+                    return;
+                }
+                outbox.pong(token);
                 wake();
             }
             case PONG -> Payloads.pingToken(payload);
@@ -364,6 +377,7 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
                 break;
             }
             carrier.send(message, length);
+            pongsUnwritten = 0;
             router.budget().release(length);
         }
         releaseCreditWaiters();

@@ -30,6 +30,8 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
         FrameDecoder.Handler {
     private static final Logger LOG = Logger.getLogger(UpgradedCarrier.class.getName());
     private static final int READ_BYTES = 16 * 1024;
+    /** Bytes read in one go before the writes they caused are let out. */
+    private static final int READS_PER_BATCH = 256 * 1024;
 
     private final FrameDecoder decoder = new FrameDecoder(this, Frames.MAX_MESSAGE_BYTES);
     private final AtomicBoolean over = new AtomicBoolean();
@@ -82,6 +84,7 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
     @Override
     public void onDataAvailable() {
         boolean read = false;
+        int sinceDone = 0;
         try {
             while (!streamsClosed && !decoder.closeReceived() && in.isReady()) {
                 final int n = in.read(readBuffer, 0, readBuffer.length);
@@ -91,6 +94,12 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
                 if (n > 0) {
                     read = true;
                     decoder.feed(readBuffer, 0, n);
+                    sinceDone += n;
+                    if (sinceDone >= READS_PER_BATCH) {
+                        // a peer that sends without pause: let what it caused be written now and then
+                        sinceDone = 0;
+                        events.readDone();
+                    }
                 }
             }
         } catch (final WebSocketException e) {

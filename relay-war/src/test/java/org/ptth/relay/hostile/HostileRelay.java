@@ -64,6 +64,10 @@ final class HostileRelay implements AutoCloseable {
         return relay.port();
     }
 
+    java.util.Map<String, Long> status() throws IOException, InterruptedException {
+        return relay.status();
+    }
+
     /** The absolute request path of a relay path such as {@code v1/srv/listen/ssh}. */
     static String path(final String relative) {
         return "/relay/" + relative;

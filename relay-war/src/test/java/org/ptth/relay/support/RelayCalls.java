@@ -21,6 +21,11 @@ public final class RelayCalls {
         this.base = base;
     }
 
+    /** The relay's base URL, ending in '/'. */
+    public String base() {
+        return base;
+    }
+
     /** The client itself, for a call the helpers here do not make. */
     public HttpClient http() {
         return http;
