@@ -17,6 +17,9 @@ public final class FrameFormat {
     /** Largest DATA payload the protocol allows. */
     public static final int MAX_DATA = 1_048_576;
 
+    /** The credit each direction of a tunnel with flow control starts with (docs/protocol.md, "Flow control"). */
+    public static final int CREDIT_WINDOW = 1024 * 1024;
+
     /** A CREDIT frame's payload: a 4-byte big-endian increment. */
     public static final int CREDIT_BYTES = 4;
 

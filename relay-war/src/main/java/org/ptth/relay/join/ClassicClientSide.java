@@ -20,11 +20,14 @@ final class ClassicClientSide extends ClassicSide {
     private final Exchange connect;
 
     ClassicClientSide(final ClassicJoins joins, final MuxTunnel tunnel, final String id, final Exchange connect,
-                      final boolean duplexConnect, final String clientAddress) {
+                      final boolean duplexConnect, final boolean flowControlOffered, final String clientAddress) {
         super(joins, tunnel, id);
         this.connect = connect;
         this.duplex = duplexConnect;
         this.principal = tunnel.client();
+        if (flowControlOffered) {
+            agreeFlowControl();
+        }
         this.address = clientAddress;
         connect.onFailure(this);
     }
@@ -50,7 +53,7 @@ final class ClassicClientSide extends ClassicSide {
     public void opened() {
         // another thread's call, which its client may be dropping right now: under the exchange's guard
         connect.prepareHead(head -> {
-            streamingHead(head, duplex);
+            streamingHead(head, duplex, flowControl);
             head.setHeader(CallHeaders.CONNECTION_ID, id);
         });
         connect.addRoles(duplex ? 2 : 1);
@@ -60,6 +63,7 @@ final class ClassicClientSide extends ClassicSide {
         }
         streamsSinceNanos = System.nanoTime();
         sink.attach(connect);
+        grantWindow(); // under the tunnel's lock, from its opened(): the grant goes to the mux server at once
     }
 
     @Override

@@ -53,14 +53,15 @@ public final class ClassicJoins implements Joins, MuxRouter.Classic {
     public void connect(final Principal client, final String server, final String port, final boolean duplex,
                         final TunnelRegistry.ExchangeStarter starter) throws RelayException {
         final Exchange connect = starter.start();
-        open(client, connect.request().getRemoteAddr(), new Target(server, port), connect, duplex);
+        open(client, connect.request().getRemoteAddr(), new Target(server, port), connect, duplex,
+                "1".equals(connect.request().getHeader(CallHeaders.FLOW_CONTROL)));
     }
 
     private void open(final Principal client, final String address, final Target target, final Exchange connect,
-                      final boolean duplex) {
+                      final boolean duplex, final boolean flowControl) {
         final String id = ConnectionIds.next();
         router.openClassic(client, target, id.substring(0, 8), tunnel -> {
-            final ClassicClientSide side = new ClassicClientSide(this, tunnel, id, connect, duplex, address);
+            final ClassicClientSide side = new ClassicClientSide(this, tunnel, id, connect, duplex, flowControl, address);
             byId.put(id, side);
             return side;
         });
@@ -110,7 +111,7 @@ public final class ClassicJoins implements Joins, MuxRouter.Classic {
     @Override
     public void listening(final Target target) {
         for (final TunnelRegistry.Handover waiting : registry.takeWaitingConnects(target.server(), target.port())) {
-            open(waiting.client(), waiting.address(), target, waiting.connect(), waiting.duplex());
+            open(waiting.client(), waiting.address(), target, waiting.connect(), waiting.duplex(), waiting.flowControl());
         }
     }
 

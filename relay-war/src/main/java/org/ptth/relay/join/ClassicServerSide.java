@@ -4,6 +4,7 @@ import org.ptth.relay.auth.Principal;
 import org.ptth.relay.errors.RelayException;
 import org.ptth.relay.mux.MuxTunnel;
 import org.ptth.relay.pump.Exchange;
+import org.ptth.relay.registry.CallHeaders;
 import org.ptth.relay.registry.Segment;
 import org.ptth.relay.registry.TunnelRegistry;
 
@@ -82,8 +83,11 @@ final class ClassicServerSide extends ClassicSide {
         principal = server;
         final Exchange accept = starter.start();
         address = accept.request().getRemoteAddr();
+        if ("1".equals(accept.request().getHeader(CallHeaders.FLOW_CONTROL))) {
+            agreeFlowControl();
+        }
         accept.onFailure(this);
-        streamingHead(accept.response(), duplexAccept);
+        streamingHead(accept.response(), duplexAccept, flowControl);
         accept.addRoles(duplexAccept ? 2 : 1);
         if (duplexAccept) {
             gate.admitStream();
@@ -92,6 +96,7 @@ final class ClassicServerSide extends ClassicSide {
         streamsSinceNanos = System.nanoTime();
         sink.attach(accept);
         tunnel.opened(this);
+        grantWindow();
     }
 
     @Override

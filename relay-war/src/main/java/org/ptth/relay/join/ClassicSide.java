@@ -1,6 +1,8 @@
 package org.ptth.relay.join;
 
 import jakarta.servlet.http.HttpServletResponse;
+import org.ptth.protocol.mux.Frames;
+import org.ptth.protocol.pth1.FrameFormat;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.errors.RelayException;
 import org.ptth.relay.mux.MuxTunnel;
@@ -33,6 +35,13 @@ abstract class ClassicSide implements Side, Joins.Calls, Exchange.Failure, Frame
     protected volatile Principal principal;
     /** When the streams began (accept, or the connect's 200), for the wait for the other call; 0 before. */
     protected volatile long streamsSinceNanos;
+    /** PTH1 flow control agreed with this proxy: it grants its own credit, and gets the mux side's. */
+    protected volatile boolean flowControl;
+    /**
+     * Credit the mux side granted that this proxy had already (its PTH1 window is larger than the
+     * mux initial window): not passed on, so that what it may send is what the relay reads.
+     */
+    private long headStart = FrameFormat.CREDIT_WINDOW - Frames.INITIAL_WINDOW;
     private volatile boolean detached;
     private volatile long detachedNanos;
 
@@ -82,6 +91,13 @@ abstract class ClassicSide implements Side, Joins.Calls, Exchange.Failure, Frame
     @Override
     public void credit(final int increment) {
         source.allow(increment);
+        if (flowControl) {
+            final long absorbed = Math.min(headStart, increment);
+            headStart -= absorbed;
+            if (increment - absorbed > 0) {
+                sink.credit((int) (increment - absorbed));
+            }
+        }
     }
 
     @Override
@@ -93,6 +109,9 @@ abstract class ClassicSide implements Side, Joins.Calls, Exchange.Failure, Frame
     public void detach() {
         detached = true;
         detachedNanos = System.nanoTime();
+        if (flowControl) {
+            sink.finish(); // END left the body open; the tunnel's end ends it (after an ABORT: nothing more)
+        }
         if ((!source.everAttached() || source.isDone()) && (!sink.attached() || sink.isDone())) {
             joins.forget(id, this);
         }
@@ -157,6 +176,29 @@ abstract class ClassicSide implements Side, Joins.Calls, Exchange.Failure, Frame
     }
 
     @Override
+    public void receivedCredit(final int increment) {
+        tunnel.credit(this, increment);
+    }
+
+    /**
+     * Agrees on PTH1 flow control with this proxy (it offered it): its bodies carry CREDIT, and its
+     * window is {@link FrameFormat#CREDIT_WINDOW}, not the mux initial window: the difference is
+     * granted to the mux sender at once.
+     */
+    protected void agreeFlowControl() {
+        flowControl = true;
+        sink.flowControl();
+        source.flowControl();
+    }
+
+    /** The head start of a proxy with flow control, granted to the mux sender once the tunnel is open. */
+    protected void grantWindow() {
+        if (flowControl) {
+            tunnel.credit(this, FrameFormat.CREDIT_WINDOW - Frames.INITIAL_WINDOW);
+        }
+    }
+
+    @Override
     public void sourceFailed(final String why) {
         tunnel.lost(this, why);
     }
@@ -197,13 +239,17 @@ abstract class ClassicSide implements Side, Joins.Calls, Exchange.Failure, Frame
     }
 
     /** The head of a streamed response, as the relay's other streamed responses have it. */
-    protected static void streamingHead(final HttpServletResponse response, final boolean duplexConfirmed) {
+    protected static void streamingHead(final HttpServletResponse response, final boolean duplexConfirmed,
+                                        final boolean flowControlConfirmed) {
         response.setStatus(200);
         response.setContentType("application/octet-stream");
         response.setHeader("Cache-Control", "no-store");
         response.setHeader("X-Accel-Buffering", "no");
         if (duplexConfirmed) {
             response.setHeader(CallHeaders.DUPLEX, "1");
+        }
+        if (flowControlConfirmed) {
+            response.setHeader(CallHeaders.FLOW_CONTROL, "1");
         }
     }
 

@@ -35,6 +35,8 @@ final class FrameSink implements WriteListener, QueuedWriter {
 
     private final Owner owner;
     private final AtomicInteger signals = new AtomicInteger();
+    /** PTH1 flow control agreed: END does not end the body, the proxy grants its own credit. */
+    private volatile boolean flowControl;
     // guarded by this
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private boolean closing;
@@ -61,6 +63,16 @@ final class FrameSink implements WriteListener, QueuedWriter {
         WriteBatch.wake(this);
     }
 
+    /** With flow control, END leaves the body open (CREDIT and HEARTBEAT go on) until {@link #finish()}. */
+    void flowControl() {
+        synchronized (this) {
+            flowControl = true;
+            if (closing && !abort) {
+                closing = false; // an END queued before flow control was agreed does not end the body
+            }
+        }
+    }
+
     boolean attached() {
         return exchange != null;
     }
@@ -79,7 +91,25 @@ final class FrameSink implements WriteListener, QueuedWriter {
     void end() {
         final ByteBuffer frame = ByteBuffer.allocate(FrameFormat.HEADER_BYTES);
         FrameFormat.header(frame, FrameType.END, 0);
-        queue(frame.flip(), true, null);
+        queue(frame.flip(), !flowControl, null);
+    }
+
+    /** A CREDIT frame (flow control): the proxy may send that many more bytes. */
+    void credit(final int increment) {
+        final ByteBuffer frame = ByteBuffer.allocate(FrameFormat.HEADER_BYTES + FrameFormat.CREDIT_BYTES);
+        FrameFormat.header(frame, FrameType.CREDIT, FrameFormat.CREDIT_BYTES);
+        queue(frame.putInt(increment).flip(), false, null);
+    }
+
+    /** The tunnel is over, cleanly: the body ends once what is queued has left (a body that END did not end). */
+    void finish() {
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+        }
+        WriteBatch.wake(this);
     }
 
     /** Tells the proxy the tunnel is dead, why, and ends the body. */
@@ -190,7 +220,7 @@ final class FrameSink implements WriteListener, QueuedWriter {
                     unflushed = false;
                     continue;
                 }
-                finish();
+                complete();
                 return;
             }
             if (buffer == null) {
@@ -209,15 +239,18 @@ final class FrameSink implements WriteListener, QueuedWriter {
                     final byte type = frame.get(0);
                     if (type == FrameType.DATA.code()) {
                         dataBytes += frame.remaining() - FrameFormat.HEADER_BYTES;
-                    } else if (type == FrameType.END.code() || type == FrameType.ABORT.code()) {
-                        closingSent = true;
                     }
                     final int n = frame.remaining();
                     frame.get(buffer, length, n);
                     length += n;
                 }
+                // the last frame (END without flow control, ABORT) or a finish(): nothing follows
+                closingSent = closing && queue.isEmpty();
             }
             if (length == 0) {
+                if (closingSent) {
+                    continue;
+                }
                 if (unflushed) {
                     out.flush();
                     unflushed = false;
@@ -228,14 +261,14 @@ final class FrameSink implements WriteListener, QueuedWriter {
             }
             out.write(buffer, 0, length);
             unflushed = true;
-            if (dataBytes > 0) {
+            if (dataBytes > 0 && !flowControl) {
                 owner.written(dataBytes);
             }
         }
     }
 
-    /** END or ABORT has left, flushed: the response is over. */
-    private void finish() {
+    /** END or ABORT (or the tunnel's end) has left, flushed: the response is over. */
+    private void complete() {
         done = true;
         buffer = null;
         final boolean aborted;

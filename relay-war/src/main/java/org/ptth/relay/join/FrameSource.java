@@ -33,6 +33,9 @@ final class FrameSource implements ReadListener, QueuedWriter, IncrementalReader
 
         void receivedAbort(String reason);
 
+        /** The proxy grants credit for the other direction (flow control). */
+        void receivedCredit(int increment);
+
         void sourceFailed(String why);
 
         /** A segment's body was read to its end and answered: the next may come. */
@@ -78,6 +81,11 @@ final class FrameSource implements ReadListener, QueuedWriter, IncrementalReader
 
     long lastReadNanos() {
         return lastReadNanos;
+    }
+
+    /** With flow control: the body carries the proxy's CREDIT frames too. */
+    void flowControl() {
+        reader.allowCredit();
     }
 
     /** The mux side may take this many more DATA bytes. */
@@ -252,6 +260,11 @@ final class FrameSource implements ReadListener, QueuedWriter, IncrementalReader
     @Override
     public void abort(final String reason) {
         owner.receivedAbort(reason);
+    }
+
+    @Override
+    public void credit(final int increment) {
+        owner.receivedCredit(increment);
     }
 
     static String describe(final Throwable t) {

@@ -6,6 +6,8 @@ public final class CallHeaders {
     public static final String CONNECTION_ID = "Ptth-Connection-Id";
     /** "1" on connect or accept: the request body carries the other direction; the relay confirms it on the 200. */
     public static final String DUPLEX = "Ptth-Duplex";
+    /** "1" on connect or accept: PTH1 flow control offered; the relay confirms it on the 200 when it is agreed. */
+    public static final String FLOW_CONTROL = "Ptth-Credit";
 
     private CallHeaders() {
     }

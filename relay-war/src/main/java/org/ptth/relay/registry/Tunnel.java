@@ -31,7 +31,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
     static final String ID_HEADER = CallHeaders.CONNECTION_ID;
     static final String DUPLEX_HEADER = CallHeaders.DUPLEX;
     /** Offered by each terminator on connect and accept; confirmed to both when both offered it. */
-    static final String FLOW_CONTROL_HEADER = "Ptth-Credit";
+    static final String FLOW_CONTROL_HEADER = CallHeaders.FLOW_CONTROL;
 
     private final TunnelRegistry registry;
     private final PortKey target;
@@ -145,6 +145,10 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
 
     boolean connectDuplex() {
         return connectDuplex;
+    }
+
+    boolean connectFlowControl() {
+        return connectFlowControl;
     }
 
     /** OFFERED back to WAITING, when the offer went unanswered; the old ID dies with it. */

@@ -302,7 +302,8 @@ public final class TunnelRegistry {
     }
 
     /** A connect handed over to another transport: who made it, its call, and until when it may wait. */
-    public record Handover(Principal client, String address, Exchange connect, boolean duplex, long deadlineNanos) {
+    public record Handover(Principal client, String address, Exchange connect, boolean duplex, boolean flowControl,
+                           long deadlineNanos) {
     }
 
     /**
@@ -319,7 +320,8 @@ public final class TunnelRegistry {
             }
             if (t.handOver()) {
                 removed(t);
-                taken.add(new Handover(t.client(), t.clientAddress(), t.connect(), t.connectDuplex(), t.connectDeadlineNanos()));
+                taken.add(new Handover(t.client(), t.clientAddress(), t.connect(), t.connectDuplex(),
+                        t.connectFlowControl(), t.connectDeadlineNanos()));
             }
         }
         return taken;

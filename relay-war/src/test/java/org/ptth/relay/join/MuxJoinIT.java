@@ -521,6 +521,89 @@ class MuxJoinIT {
         sending.get(30, TimeUnit.SECONDS);
     }
 
+    // ---- PTH1 flow control on the HTTP side
+
+    @Test
+    void aClassicServerWithFlowControlKeepsItsTunnelWhileItReadsNothingAndGrantsItsOwnCredit() throws Exception {
+        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/fc");
+        final MuxClient client = mux(CLIENT_KEY).autoCredit();
+        client.open(1, "fc", new byte[0]);
+        final String id = polledId(poll);
+        final HttpResponse<InputStream> accept = calls.http().sendAsync(calls.post(SERVER_KEY, "v1/srv/accept/" + id)
+                        .header("Ptth-Credit", "1").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofInputStream()).get(30, TimeUnit.SECONDS);
+        assertEquals(200, accept.statusCode());
+        assertEquals("1", accept.headers().firstValue("Ptth-Credit").orElse(null), "the relay agrees on flow control");
+        client.expect(FrameType.OPENED, 1);
+        final ChunkedUpload downstream = upload(SERVER_KEY, "v1/srv/downstream/" + id, "");
+        downstream.write(PREAMBLE);
+
+        // the server proxy reads nothing: the client may send the PTH1 window (1 MiB) and no more
+        final byte[] up = random(3 << 20, 10);
+        final CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
+            try {
+                client.sendData(1, up);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (client.creditLeft(1) > 0) {
+            assertTrue(System.nanoTime() < deadline, "credit left: " + client.creditLeft(1));
+            Thread.sleep(50);
+        }
+        Thread.sleep(500);
+        assertEquals(org.ptth.protocol.pth1.FrameFormat.CREDIT_WINDOW, client.creditReceived(1) + Frames.INITIAL_WINDOW,
+                "the relay passed on the proxy's window, and nothing it was not granted");
+        // the server proxy reads and grants as it goes: the rest follows, every byte
+        final FrameReader upstream = new FrameReader(accept.body());
+        upstream.withFlowControl();
+        final ByteArrayOutputStream got = new ByteArrayOutputStream();
+        while (got.size() < up.length) {
+            final Frame f = upstream.next();
+            if (f.type() == org.ptth.protocol.pth1.FrameType.DATA) {
+                got.writeBytes(f.payload());
+                final int n = f.payload().length;
+                downstream.write(pth1(w -> w.credit(n)));
+            }
+        }
+        assertArrayEquals(up, got.toByteArray());
+        sending.get(30, TimeUnit.SECONDS);
+
+        // END does not end a body with flow control: the tunnel's end does
+        client.send(end(1));
+        assertEquals(org.ptth.protocol.pth1.FrameType.END, nextNotHeartbeat(upstream).type());
+        downstream.write(pth1(FrameWriter::end));
+        client.expect(FrameType.END, 1);
+        assertNull(upstream.next(), "the upstream body ends once the tunnel is over");
+        assertEquals(204, downstream.finish());
+    }
+
+    @Test
+    void aClassicClientWithFlowControlGetsTheMuxServersCreditAsPth1Credit() throws Exception {
+        final MuxClient server = mux(SERVER_KEY);
+        server.send(listen("fcc"));
+        server.send(MuxClient.ping(1));
+        assertEquals(FrameType.PONG, server.next().type());
+        final CompletableFuture<HttpResponse<InputStream>> connect = calls.http().sendAsync(
+                calls.post(CLIENT_KEY, "v1/srv/connect/fcc").header("Ptth-Credit", "1")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        final int number = offered(server, "fcc");
+        server.send(opened(number));
+        final HttpResponse<InputStream> connected = connect.get(30, TimeUnit.SECONDS);
+        assertEquals("1", connected.headers().firstValue("Ptth-Credit").orElse(null));
+        final FrameReader downstream = new FrameReader(connected.body());
+        downstream.withFlowControl();
+        // the mux server grants 2 MiB: the classic client, which started with 1 MiB, hears of what is beyond it
+        server.send(MuxClient.credit(number, 2 << 20));
+        final Frame credit = nextNotHeartbeat(downstream);
+        assertEquals(org.ptth.protocol.pth1.FrameType.CREDIT, credit.type());
+        assertEquals((2 << 20) - (org.ptth.protocol.pth1.FrameFormat.CREDIT_WINDOW - Frames.INITIAL_WINDOW), credit.credit());
+        // and the mux server got the client's window at once
+        assertEquals(org.ptth.protocol.pth1.FrameFormat.CREDIT_WINDOW - Frames.INITIAL_WINDOW, server.creditReceived(number));
+    }
+
     // ---- heartbeats
 
     @Test
