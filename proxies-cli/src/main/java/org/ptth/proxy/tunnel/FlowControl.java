@@ -19,6 +19,8 @@ public final class FlowControl {
     static final int GRANT_STEP = WINDOW / 4;
 
     private boolean enabled = true;
+    /** This receiver let the peer send without limit (after its own END on a four-stream upload). */
+    private boolean released;
     private long sendCredit = WINDOW;
     private long drainedUngranted;
     private long received;
@@ -50,6 +52,11 @@ public final class FlowControl {
         return enabled ? (int) Math.min(Integer.MAX_VALUE, sendCredit) : Integer.MAX_VALUE;
     }
 
+    /** The peer may send without limit from now on: this side granted it all it could. */
+    synchronized void releasePeer() {
+        released = true;
+    }
+
     /** DATA payload sent. */
     synchronized void spent(final int bytes) {
         sendCredit -= bytes;
@@ -68,7 +75,7 @@ public final class FlowControl {
      */
     synchronized boolean arrived(final int bytes) {
         received += bytes;
-        return !enabled || received - drained <= WINDOW;
+        return !enabled || released || received - drained <= WINDOW;
     }
 
     /**
@@ -77,7 +84,7 @@ public final class FlowControl {
      */
     synchronized int drained(final int bytes) {
         drained += bytes;
-        if (!enabled) {
+        if (!enabled || released) {
             return 0;
         }
         drainedUngranted += bytes;

@@ -81,7 +81,7 @@ final class InboundPump implements Runnable {
                 case DATA:
                     if (writer == null) {
                         writeToSocket(toSocket, frame.payload());
-                    } else if (!writer.data(frame.payload())) {
+                    } else if (!writeLater(writer, frame.payload())) {
                         tunnel.abort(description + ": the peer sent more than the credit it was given");
                         return;
                     }
@@ -109,6 +109,15 @@ final class InboundPump implements Runnable {
                 default:
                     throw new IllegalStateException("unhandled frame type " + frame.type());
             }
+        }
+    }
+
+    private static boolean writeLater(final InboundWriter writer, final byte[] payload) throws IOException {
+        try {
+            return writer.data(payload);
+        } catch (final InterruptedException stop) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
         }
     }
 

@@ -18,16 +18,27 @@ final class InboundWriter implements Runnable {
 
     private final Tunnel tunnel;
     private final BlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
+    private long queued;
 
     InboundWriter(final Tunnel tunnel) {
         this.tunnel = tunnel;
         tunnel.outcome().whenComplete((outcome, failure) -> queue.offer(STOP));
     }
 
-    /** Bytes for the socket; false when the peer sent past its credit. */
-    boolean data(final byte[] bytes) {
+    /**
+     * Bytes for the socket; false when the peer sent past its credit. Credit keeps what waits here
+     * within the window; once the peer was let go (after a four-stream END) this waits instead,
+     * holding the relay's response back, so that memory stays bounded either way.
+     */
+    boolean data(final byte[] bytes) throws InterruptedException {
         if (!tunnel.flow().arrived(bytes.length)) {
             return false;
+        }
+        synchronized (this) {
+            while (queued > FlowControl.WINDOW && !tunnel.isOver()) {
+                wait(100);
+            }
+            queued += bytes.length;
         }
         queue.add(bytes);
         return true;
@@ -54,6 +65,10 @@ final class InboundWriter implements Runnable {
                 }
                 toSocket.write(next);
                 tunnel.countToSocket(next.length);
+                synchronized (this) {
+                    queued -= next.length;
+                    notifyAll();
+                }
                 final int grant = tunnel.flow().drained(next.length);
                 if (grant > 0) {
                     grantOrAbort(grant);

@@ -67,7 +67,11 @@ public final class OutboundEntity extends AbstractHttpEntity {
             abortReason = source.abortReason();
             ending = now;
             if (now == Ending.END && tunnel.flow().enabled()) {
-                afterEnd(channel);
+                if (flushPreamble) {
+                    letThePeerGo(channel);
+                } else {
+                    afterEnd(channel);
+                }
             }
         } finally {
             channel.detach();
@@ -75,7 +79,18 @@ public final class OutboundEntity extends AbstractHttpEntity {
     }
 
     /**
-     * With flow control the body stays open after END until the tunnel is over: it carries the
+     * A four-stream upload ends its body at END: a front that buffers request bodies (nginx by
+     * default) passes nothing on before the body's end. It can carry no grant after that, so it
+     * grants the peer all it may (the peer sends without limit from here on, and this side's
+     * writer holds the relay's response back instead, its memory bounded).
+     */
+    private void letThePeerGo(final OutboundChannel channel) throws IOException {
+        tunnel.flow().releasePeer();
+        channel.write(writer -> writer.credit(Integer.MAX_VALUE), true);
+    }
+
+    /**
+     * With flow control a duplex body stays open after END until the tunnel is over: it carries the
      * credit granted for the other direction (written by that direction's socket writer) and a
      * HEARTBEAT every interval, so that the relay's read timeout does not cut it meanwhile.
      */
