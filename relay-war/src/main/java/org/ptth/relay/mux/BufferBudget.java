@@ -42,10 +42,6 @@ final class BufferBudget {
         return queued.get();
     }
 
-    long max() {
-        return max.getAsLong();
-    }
-
     /** The connection has tunnels holding credit back because of the total. */
     void waitFor(final MuxConnection connection) {
         waiting.add(connection);

@@ -35,10 +35,6 @@ final class Credit {
         return passed;
     }
 
-    long sendable() {
-        return sendable;
-    }
-
     long withheld() {
         return withheld;
     }

@@ -114,10 +114,6 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
         return outbox;
     }
 
-    boolean isClosed() {
-        return closed.get();
-    }
-
     int tunnelCount() {
         return sides.size();
     }

@@ -20,10 +20,6 @@ final class MuxSide implements Side {
         return tunnel;
     }
 
-    MuxConnection connection() {
-        return connection;
-    }
-
     int number() {
         return number;
     }

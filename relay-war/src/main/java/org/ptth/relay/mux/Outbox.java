@@ -2,7 +2,6 @@ package org.ptth.relay.mux;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.Collection;
 
 import org.ptth.protocol.mux.FrameType;
 import org.ptth.protocol.mux.Frames;
@@ -86,13 +85,6 @@ final class Outbox {
         final ByteBuffer out = room(Frames.size(Frames.reasonPayload(reason)));
         if (out != null) {
             Frames.goaway(out, reason);
-        }
-    }
-
-    synchronized void listen(final Collection<String> ports) {
-        final ByteBuffer out = room(Frames.size(Frames.listenPayload(ports)));
-        if (out != null) {
-            Frames.listen(out, ports);
         }
     }
 
