@@ -90,6 +90,16 @@ class FaultsIT {
         return List.of();
     }
 
+    /** Options of the client proxy: {@link #proxyOptions()} unless a subclass mixes transports. */
+    protected List<String> clientOptions() {
+        return proxyOptions();
+    }
+
+    /** Options of the server proxy: {@link #proxyOptions()} unless a subclass mixes transports. */
+    protected List<String> serverOptions() {
+        return proxyOptions();
+    }
+
     @BeforeAll
     void startRelay() throws IOException {
         jar = TestEnvironment.proxyJar();
@@ -175,10 +185,10 @@ class FaultsIT {
         c.before = status.read();
         System.out.println(c.name + ": relay before the case: " + c.before);
         c.serverProxy = perCase.add(ProxyProcess.server(jar, logs, tomcat.relayBase(), serverKey, SERVER,
-                Map.of(c.name, target.address()), HEARTBEAT_SECONDS, proxyOptions()));
+                Map.of(c.name, target.address()), HEARTBEAT_SECONDS, serverOptions()));
         final int port = FreePorts.next();
         c.clientProxy = perCase.add(ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER, c.name,
-                port, HEARTBEAT_SECONDS, proxyOptions()));
+                port, HEARTBEAT_SECONDS, clientOptions()));
 
         final Socket client = perCase.add(TunnelClient.connect(port));
         client.getOutputStream().write("ping\n".getBytes(US_ASCII));

@@ -113,6 +113,16 @@ class ForwardingIT {
         return List.of();
     }
 
+    /** Options of the client proxy: {@link #proxyOptions()} unless a subclass mixes transports. */
+    protected List<String> clientOptions() {
+        return proxyOptions();
+    }
+
+    /** Options of the server proxy: {@link #proxyOptions()} unless a subclass mixes transports. */
+    protected List<String> serverOptions() {
+        return proxyOptions();
+    }
+
     /** Lets a subclass add to the Tomcat (a Valve, say) before it starts. */
     protected StandaloneTomcat.Builder configureTomcat(final StandaloneTomcat.Builder builder) {
         return builder;
@@ -151,14 +161,14 @@ class ForwardingIT {
                 .start();
     }
 
-    /** The server proxy and the client proxy, given {@link #relayUrl()} and {@link #proxyOptions()}. */
+    /** The server proxy and the client proxy, given {@link #relayUrl()} and their options. */
     protected final void startProxies() throws IOException {
         serverProxy = ProxyProcess.server(jar, logs, relayUrl(), serverKey, SERVER,
                 Map.of(PORT, target.address(), REFUSING_PORT, "127.0.0.1:" + FreePorts.closed()), HEARTBEAT_SECONDS,
-                proxyOptions());
+                serverOptions());
         clientPort = FreePorts.next();
         clientProxy = ProxyProcess.client(jar, logs, relayUrl(), clientKey, SERVER, PORT, clientPort,
-                HEARTBEAT_SECONDS, proxyOptions());
+                HEARTBEAT_SECONDS, clientOptions());
     }
 
     /** Stops the two proxies, so that a subclass can start them again with another relay URL. */
@@ -380,7 +390,7 @@ class ForwardingIT {
     void unknownPortNameClosesTheClientsConnection() throws Exception {
         final int port = FreePorts.next();
         try (ProxyProcess unknown = ProxyProcess.client(jar, logs, relayUrl(), clientKey, SERVER,
-                "no-such-port", port, HEARTBEAT_SECONDS, proxyOptions())) {
+                "no-such-port", port, HEARTBEAT_SECONDS, clientOptions())) {
             assertConnectionRefusedThroughTunnel(port, "a port name the server proxy does not expose");
             assertTrue(unknown.isAlive(), () -> "the client proxy died\n" + unknown.logTail(40));
         }
@@ -392,7 +402,7 @@ class ForwardingIT {
     void unreachableTargetClosesTheClientsConnection() throws Exception {
         final int port = FreePorts.next();
         try (ProxyProcess refusing = ProxyProcess.client(jar, logs, relayUrl(), clientKey, SERVER,
-                REFUSING_PORT, port, HEARTBEAT_SECONDS, proxyOptions())) {
+                REFUSING_PORT, port, HEARTBEAT_SECONDS, clientOptions())) {
             assertConnectionRefusedThroughTunnel(port, "an exposed port whose TCP target refuses connections");
             assertTrue(refusing.isAlive(), () -> "the client proxy died\n" + refusing.logTail(40));
         }

@@ -67,6 +67,8 @@ class ReverseProxyIT extends ForwardingIT {
         APACHE("Apache httpd, conf/apache-ptth-relay.conf"),
         HAPROXY("HAProxy, conf/haproxy-ptth-relay.cfg"),
         NGINX_DEFAULTS("nginx with its defaults, proxies with --upload segments"),
+        /** The mux upgrade does not pass (nginx drops Upgrade): auto falls back to four-stream. */
+        NGINX_DEFAULTS_AUTO("nginx with its defaults, proxies with --transport auto --upload segments"),
         NGINX_TLS("nginx over TLS, conf/nginx-ptth-relay.conf, proxies with --ca-file"),
         HAPROXY_DUPLEX("HAProxy, conf/haproxy-ptth-relay.cfg, proxies with --transport duplex"),
         /** Fails bulkBothWaysAtOnceThroughOneTunnel (connection reset); docs/reverse-proxies.md. */
@@ -147,7 +149,7 @@ class ReverseProxyIT extends ForwardingIT {
                     ReverseProxy.snippet("apache-ptth-relay.conf", tomcatAddress));
             case HAPROXY, HAPROXY_DUPLEX -> ReverseProxy.haproxy(label, dir,
                     ReverseProxy.snippet("haproxy-ptth-relay.cfg", tomcatAddress));
-            case NGINX_DEFAULTS -> ReverseProxy.nginx(label, dir,
+            case NGINX_DEFAULTS, NGINX_DEFAULTS_AUTO -> ReverseProxy.nginx(label, dir,
                     String.format(Locale.ROOT, NGINX_DEFAULTS_LOCATION, tomcatAddress), null);
             case NGINX_TLS -> {
                 tls = ReverseProxy.Tls.selfSigned(dir.resolve("tls"));
@@ -190,6 +192,7 @@ class ReverseProxyIT extends ForwardingIT {
     protected List<String> proxyOptions() {
         return switch (front) {
             case NGINX_DEFAULTS -> List.of("--upload", "segments");
+            case NGINX_DEFAULTS_AUTO -> List.of("--transport", "auto", "--upload", "segments");
             case NGINX_TLS -> List.of("--ca-file", tls.certificate().toString());
             case NGINX_DUPLEX, APACHE_DUPLEX, HAPROXY_DUPLEX -> List.of("--transport", "duplex");
             default -> List.of();
@@ -197,6 +200,26 @@ class ReverseProxyIT extends ForwardingIT {
     }
 
     // ---- default nginx: what a streaming (not segmented) upload meets
+
+    /**
+     * Behind default nginx the mux upgrade reaches the relay without its Upgrade header (nginx speaks
+     * HTTP/1.0 upstream and drops hop-by-hop headers); the relay answers 426 and both proxies in auto
+     * mode say so in one line and carry every tunnel with four-stream, as every other check of this
+     * front shows.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void autoFallsBackToFourStreamBehindDefaultNginx() {
+        assumeTrue(front == Front.NGINX_DEFAULTS_AUTO, "only behind nginx with its defaults, in auto mode");
+        for (final ProxyProcess proxy : List.of(clientProxy(), serverProxy())) {
+            Waits.until(proxy + " to say it falls back to four-stream", Duration.ofSeconds(30),
+                    () -> proxy.logText().contains("transport four-stream"), () -> proxy.logTail(20));
+            final List<String> lines = proxy.logText().lines().filter(l -> l.contains("transport four-stream"))
+                    .collect(Collectors.toList());
+            assertEquals(1, lines.size(), proxy.logTail(20));
+            assertTrue(lines.get(0).contains("does not pass WebSocket (HTTP 426"), lines.get(0));
+        }
+    }
 
     /**
      * Behind default nginx a streaming upstream body reaches the relay only once it has ended: nginx

@@ -103,6 +103,16 @@ class SoakIT {
         return List.of();
     }
 
+    /** Options of the client proxy: {@link #proxyOptions()} unless a subclass mixes transports. */
+    protected List<String> clientOptions() {
+        return proxyOptions();
+    }
+
+    /** Options of the server proxy: {@link #proxyOptions()} unless a subclass mixes transports. */
+    protected List<String> serverOptions() {
+        return proxyOptions();
+    }
+
     @BeforeAll
     void startChain() throws IOException {
         jar = TestEnvironment.proxyJar();
@@ -128,10 +138,10 @@ class SoakIT {
                 .start();
         status = new RelayStatus(tomcat.relayBase(), adminKey);
         serverProxy = ProxyProcess.server(jar, logs, tomcat.relayBase(), serverKey, SERVER,
-                Map.of(PORT, target.address()), HEARTBEAT_SECONDS, proxyOptions());
+                Map.of(PORT, target.address()), HEARTBEAT_SECONDS, serverOptions());
         clientPort = FreePorts.next();
         clientProxy = ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER, PORT, clientPort,
-                HEARTBEAT_SECONDS, proxyOptions());
+                HEARTBEAT_SECONDS, clientOptions());
         System.out.println("work directory of this run: " + work);
     }
 
