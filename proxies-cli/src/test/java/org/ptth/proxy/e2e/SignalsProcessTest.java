@@ -183,6 +183,44 @@ class SignalsProcessTest {
     }
 
     @Test
+    void muxServerSigtermSendsGoawayLetsTheOpenTunnelFinishAndExitsZero() throws Exception {
+        final String key = org.ptth.proxy.key.KeyFile.generateKey();
+        try (org.ptth.proxy.mux.FakeMuxRelay relay = new org.ptth.proxy.mux.FakeMuxRelay(key, dir.resolve("relay"));
+             java.net.ServerSocket target = new java.net.ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            final Path keyFile = dir.resolve("mux-server.key");
+            Files.writeString(keyFile, key + "\n");
+            Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+            final Process server = start("server", "--relay", relay.baseUrl(), "--key-file", keyFile.toString(),
+                    "--name", "office", "--expose", "echo=127.0.0.1:" + target.getLocalPort(), "--grace", "60",
+                    "--http-proxy", "none", "--transport", "mux");
+            final org.ptth.proxy.mux.FakeMuxRelay.Peer peer = relay.nextConnection();
+            peer.expect(0, org.ptth.protocol.mux.FrameType.LISTEN);
+            peer.open(1, "echo", "laptop", "ping".getBytes(StandardCharsets.US_ASCII));
+            try (Socket service = target.accept()) {
+                service.setSoTimeout(WAIT_SECONDS * 1000);
+                assertEquals("ping", new String(service.getInputStream().readNBytes(4), StandardCharsets.US_ASCII));
+                peer.expect(1, org.ptth.protocol.mux.FrameType.OPENED);
+
+                signal(server, "TERM");
+                peer.expect(0, org.ptth.protocol.mux.FrameType.GOAWAY);
+                awaitLine("waiting up to 60 s for 1 open tunnel to finish");
+                service.getOutputStream().write("pong".getBytes(StandardCharsets.US_ASCII));
+                assertEquals("pong", peer.expect(1, org.ptth.protocol.mux.FrameType.DATA).text(),
+                        "the open tunnel still works");
+                assertTrue(server.isAlive(), "still draining");
+
+                service.shutdownOutput();
+                peer.expect(1, org.ptth.protocol.mux.FrameType.END);
+                peer.end(1);
+                assertEquals(-1, service.getInputStream().read(), "the tunnel ends cleanly");
+                assertTrue(server.waitFor(WAIT_SECONDS, TimeUnit.SECONDS), "exits once drained");
+                assertEquals(0, server.exitValue());
+                awaitLine("both sides closed");
+            }
+        }
+    }
+
+    @Test
     void sighupReloadsTheExposedPortsFromTheConfigFile() throws Exception {
         final Path config = dir.resolve("server.properties");
         final Path log = dir.resolve("server.log");

@@ -278,7 +278,7 @@ public final class FakeMuxRelay implements AutoCloseable {
             }
         }
 
-        void open(final int tunnel, final String port, final String label, final byte[] first) {
+        public void open(final int tunnel, final String port, final String label, final byte[] first) {
             send(out -> Frames.open(out, tunnel, port, label, ByteBuffer.wrap(first)));
         }
 
