@@ -3,6 +3,7 @@ package org.ptth.relay;
 import jakarta.servlet.ServletContext;
 import org.ptth.relay.config.ConfigWatcher;
 import org.ptth.relay.config.RelayConfig;
+import org.ptth.relay.metrics.RelayMetrics;
 import org.ptth.relay.mux.MuxRouter;
 import org.ptth.relay.registry.TunnelRegistry;
 
@@ -13,11 +14,14 @@ public final class RelayContext {
     private final ConfigWatcher config;
     private final TunnelRegistry registry;
     private final MuxRouter mux;
+    private final RelayMetrics metrics;
 
-    public RelayContext(final ConfigWatcher config, final TunnelRegistry registry, final MuxRouter mux) {
+    public RelayContext(final ConfigWatcher config, final TunnelRegistry registry, final MuxRouter mux,
+                        final RelayMetrics metrics) {
         this.config = config;
         this.registry = registry;
         this.mux = mux;
+        this.metrics = metrics;
     }
 
     public static RelayContext of(final ServletContext context) {
@@ -43,6 +47,11 @@ public final class RelayContext {
 
     public TunnelRegistry registry() {
         return registry;
+    }
+
+    /** What the relay counts, and its state for the status page. */
+    public RelayMetrics metrics() {
+        return metrics;
     }
 
     /** The multiplexed transport's connections and tunnels. */

@@ -7,10 +7,14 @@ import jakarta.servlet.annotation.WebListener;
 import org.ptth.relay.config.ConfigWatcher;
 import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.join.ClassicJoins;
+import org.ptth.relay.metrics.JmxExport;
+import org.ptth.relay.metrics.RelayMetrics;
+import org.ptth.relay.metrics.RelayState;
 import org.ptth.relay.mux.MuxRouter;
 import org.ptth.relay.registry.TunnelRegistry;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
@@ -25,6 +29,8 @@ public final class RelayLifecycle implements ServletContextListener {
     private static final Logger LOG = Logger.getLogger(RelayLifecycle.class.getName());
     private static final long CONFIG_CHECK_MILLIS = 2000;
     private static final long REAP_MILLIS = 1000;
+    private static final long SAMPLE_MILLIS = 5000;
+    private static final String JMX_ATTRIBUTE = JmxExport.class.getName();
 
     @Override
     public void contextInitialized(final ServletContextEvent event) {
@@ -40,8 +46,18 @@ public final class RelayLifecycle implements ServletContextListener {
         final ClassicJoins joins = new ClassicJoins(mux, registry, watcher::current);
         registry.join(joins);
         mux.join(joins);
-        relayRef.set(new RelayContext(watcher, registry, mux));
+        final RelayMetrics metrics = new RelayMetrics(state(watcher, registry, mux));
+        registry.meter(metrics);
+        mux.meter(metrics);
+        relayRef.set(new RelayContext(watcher, registry, mux, metrics));
         watcher.check();
+        final JmxExport jmx = new JmxExport(metrics.registry(), webappName(context));
+        context.setAttribute(JMX_ATTRIBUTE, jmx);
+        jmx.sync();
+        registry.every(SAMPLE_MILLIS, () -> {
+            metrics.sample();
+            jmx.sync();
+        });
         registry.every(CONFIG_CHECK_MILLIS, watcher::check);
         registry.every(REAP_MILLIS, () -> {
             if (watcher.current() != null) {
@@ -49,7 +65,8 @@ public final class RelayLifecycle implements ServletContextListener {
             }
         });
         relayRef.get().bind(context);
-        LOG.info("ptth relay started at context path '" + context.getContextPath() + "', configuration " + file);
+        LOG.info("ptth relay started at context path '" + context.getContextPath() + "', configuration " + file
+                + ", JMX " + JmxExport.DOMAIN + ":webapp=" + jmx.webapp());
     }
 
     @Override
@@ -62,6 +79,63 @@ public final class RelayLifecycle implements ServletContextListener {
             relay.mux().shutdown(config == null ? 0 : config.mux().shutdownGrace().toMillis());
             LOG.info("ptth relay stopped; " + tunnels + " tunnels closed");
         }
+        // After the timers have stopped, so that no tick registers an MBean again.
+        final JmxExport jmx = (JmxExport) event.getServletContext().getAttribute(JMX_ATTRIBUTE);
+        if (jmx != null) {
+            jmx.close();
+        }
+    }
+
+    /** As Tomcat names its web modules: //HOST/CONTEXT, "//localhost/ptth-relay"; "/" for the root context. */
+    static String webappName(final ServletContext context) {
+        final String virtual = context.getVirtualServerName();
+        final String host = virtual == null ? "" : virtual.substring(virtual.lastIndexOf('/') + 1);
+        final String path = context.getContextPath();
+        return "//" + host + (path.isEmpty() ? "/" : path);
+    }
+
+    private static RelayState state(final ConfigWatcher watcher, final TunnelRegistry registry, final MuxRouter mux) {
+        return new RelayState() {
+            @Override
+            public RelayConfig config() {
+                return watcher.current();
+            }
+
+            @Override
+            public Path configFile() {
+                return watcher.file();
+            }
+
+            @Override
+            public ConfigWatcher.History configHistory() {
+                return watcher.history();
+            }
+
+            @Override
+            public Map<String, Map<String, Integer>> parkedPolls() {
+                return registry.parkedPollsByPort();
+            }
+
+            @Override
+            public Map<String, Map<String, Integer>> muxListeners() {
+                return mux.listenersByPort();
+            }
+
+            @Override
+            public int muxConnections(final boolean servers) {
+                return mux.connections(servers);
+            }
+
+            @Override
+            public long spliceBufferBytes() {
+                return registry.bufferedBytes();
+            }
+
+            @Override
+            public long muxBufferBytes() {
+                return mux.bufferedBytes();
+            }
+        };
     }
 
     /** The system property, else the context parameter, else conf/ptth-relay.properties under catalina.base. */

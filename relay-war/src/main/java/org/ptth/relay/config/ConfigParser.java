@@ -113,11 +113,19 @@ public final class ConfigParser {
         if (admin != null && hashOwners.containsKey(admin)) {
             throw new ConfigException(source + ": admin.key-sha256 is also the hash of " + hashOwners.get(admin));
         }
+        final String metrics = settings.remove("metrics.key-sha256");
+        if (metrics != null && !HEX_SHA256.matcher(metrics).matches()) {
+            throw new ConfigException(source + ": metrics.key-sha256: expected 64 lowercase hex characters");
+        }
+        if (metrics != null && (hashOwners.containsKey(metrics) || metrics.equals(admin))) {
+            throw new ConfigException(source + ": metrics.key-sha256 is also the hash of "
+                    + (metrics.equals(admin) ? "admin.key-sha256" : hashOwners.get(metrics)));
+        }
         if (!settings.isEmpty()) {
             throw new ConfigException(source + ": unknown setting '" + settings.keySet().iterator().next()
                     + "' (see conf/ptth-relay.properties for the settings there are)");
         }
-        return new RelayConfig(servers, clients, allows, timeouts, limits, mux, admin);
+        return new RelayConfig(servers, clients, allows, timeouts, limits, mux, admin, metrics);
     }
 
     private static Set<String> parseAllow(final String source, final String key, final String value) throws ConfigException {

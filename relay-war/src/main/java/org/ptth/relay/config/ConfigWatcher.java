@@ -21,6 +21,16 @@ public final class ConfigWatcher {
     private final Consumer<RelayConfig> onChange;
     private volatile RelayConfig current;
     private volatile String unavailableReason;
+    private volatile History history = new History(0, 0, 0, 0, null);
+
+    /**
+     * What became of the edits, for the metrics and the status page: loads that took effect (the
+     * first included) and edits rejected, the wall-clock time of the last of each (0: never), and
+     * why the last edit was rejected (null once a later one loaded).
+     */
+    public record History(long loaded, long rejected, long lastLoadedMillis, long lastRejectedMillis,
+                          String rejection) {
+    }
     /** The file's content at the last look (null: missing); a sentinel at first, so that a missing file is noticed too. */
     private byte[] lastContent = NOT_LOOKED_AT;
     private static final byte[] NOT_LOOKED_AT = new byte[0];
@@ -44,6 +54,10 @@ public final class ConfigWatcher {
         return unavailableReason;
     }
 
+    public History history() {
+        return history;
+    }
+
     /** Loads the file if it changed since the last look; called at start and then periodically. */
     public synchronized void check() {
         final byte[] content = content();
@@ -57,6 +71,7 @@ public final class ConfigWatcher {
             } else {
                 LOG.warning("relay configuration " + file + " disappeared; keeping the one in force");
             }
+            rejected("relay configuration " + file + " is missing");
             return;
         }
         try {
@@ -65,6 +80,9 @@ public final class ConfigWatcher {
             final boolean first = current == null;
             current = loaded;
             unavailableReason = null;
+            final History was = history;
+            history = new History(was.loaded() + 1, was.rejected(), System.currentTimeMillis(),
+                    was.lastRejectedMillis(), null);
             LOG.info((first ? "relay configuration loaded from " : "relay configuration reloaded from ") + file
                     + ": " + loaded.serverNames().size() + " servers, " + loaded.clientNames().size() + " clients");
             if (!first) {
@@ -76,9 +94,15 @@ public final class ConfigWatcher {
             } else {
                 LOG.warning("relay configuration change rejected, the previous one stays in force: " + e.getMessage());
             }
+            rejected(e.getMessage());
         } catch (final RuntimeException e) {
             LOG.log(Level.WARNING, "relay configuration check failed", e);
         }
+    }
+
+    private void rejected(final String why) {
+        final History was = history;
+        history = new History(was.loaded(), was.rejected() + 1, was.lastLoadedMillis(), System.currentTimeMillis(), why);
     }
 
     private void unavailable(final String reason) {

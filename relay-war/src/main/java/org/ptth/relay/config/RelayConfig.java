@@ -18,6 +18,7 @@ public final class RelayConfig {
     private final Mux mux;
     private final KeyAuthenticator authenticator;
     private final KeyAuthenticator adminAuthenticator;
+    private final KeyAuthenticator metricsAuthenticator;
 
     /** Timeouts of the relay's side of the protocol (see docs/protocol.md). */
     public record Timeouts(Duration listen, Duration connectWait, Duration accept, Duration idle) {
@@ -42,7 +43,7 @@ public final class RelayConfig {
 
     RelayConfig(final Map<String, Principal> servers, final Map<String, Principal> clients,
                 final Map<String, Set<String>> allowedTargets, final Timeouts timeouts, final Limits limits,
-                final Mux mux, final String adminKeyHash) {
+                final Mux mux, final String adminKeyHash, final String metricsKeyHash) {
         this.servers = Map.copyOf(servers);
         this.clients = Map.copyOf(clients);
         this.allowedTargets = Map.copyOf(allowedTargets);
@@ -53,6 +54,13 @@ public final class RelayConfig {
                 java.util.stream.Stream.concat(servers.values().stream(), clients.values().stream()).toList());
         this.adminAuthenticator = adminKeyHash == null ? null
                 : new KeyAuthenticator(List.of(new Principal(Principal.Kind.CLIENT, "admin", adminKeyHash)));
+        this.metricsAuthenticator = metricsKeyHash == null ? null
+                : new KeyAuthenticator(List.of(new Principal(Principal.Kind.CLIENT, "metrics", metricsKeyHash)));
+    }
+
+    /** Checks the bearer key of GET /metrics; null when no metrics.key-sha256 is configured. */
+    public KeyAuthenticator metricsAuthenticator() {
+        return metricsAuthenticator;
     }
 
     /** Checks the key of the status endpoint; null when no admin key is configured. */
@@ -90,6 +98,24 @@ public final class RelayConfig {
 
     public List<String> serverNames() {
         return List.copyOf(servers.keySet());
+    }
+
+    /** The ports the allow lists name for this server, "*" left out: the port names metrics may use as labels. */
+    public Set<String> portsNamedFor(final String server) {
+        final Set<String> ports = new java.util.TreeSet<>();
+        for (final Set<String> targets : allowedTargets.values()) {
+            for (final String target : targets) {
+                final int slash = target.indexOf('/');
+                if (target.substring(0, slash).equals(server) && !target.endsWith("/*")) {
+                    ports.add(target.substring(slash + 1));
+                }
+            }
+        }
+        return ports;
+    }
+
+    public boolean hasServer(final String name) {
+        return servers.containsKey(name);
     }
 
     public List<String> clientNames() {

@@ -25,6 +25,8 @@ import org.ptth.protocol.mux.Payloads;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.errors.RelayException;
+import org.ptth.relay.metrics.Limit;
+import org.ptth.relay.metrics.RelayEvents;
 import org.ptth.relay.websocket.CloseCodes;
 
 /**
@@ -56,6 +58,7 @@ public final class MuxRouter {
     private final IntSupplier otherTunnels;
     private final ToIntFunction<String> otherTunnelsOfClient;
     private volatile Classic classic;
+    private volatile RelayEvents events = RelayEvents.NONE;
     private final BufferBudget budget;
     private final ScheduledExecutorService timers;
     private final Set<MuxConnection> connections = ConcurrentHashMap.newKeySet();
@@ -94,6 +97,15 @@ public final class MuxRouter {
         this.classic = classicTransports;
     }
 
+    /** Where the tunnels' and connections' events go (the metrics); set once, at start. */
+    public void meter(final RelayEvents metrics) {
+        this.events = metrics;
+    }
+
+    RelayEvents events() {
+        return events;
+    }
+
     BufferBudget budget() {
         return budget;
     }
@@ -121,6 +133,7 @@ public final class MuxRouter {
         final AtomicInteger count = connectionsByPrincipal.computeIfAbsent(principal.toString(), k -> new AtomicInteger());
         if (count.incrementAndGet() > config.get().mux().connectionsPerPrincipal()) {
             count.decrementAndGet();
+            events.limitReached(Limit.MUX_CONNECTIONS_PER_PRINCIPAL);
             throw new RelayException(429, "too many mux connections for " + principal, 5);
         }
         final AtomicBoolean once = new AtomicBoolean();
@@ -140,6 +153,7 @@ public final class MuxRouter {
             serverConnections.computeIfAbsent(principal.name(), k -> new CopyOnWriteArrayList<>()).add(connection);
         }
         LOG.info(() -> connection + " opened");
+        events.muxConnectionOpened(connection.role() == MuxConnection.Role.SERVER);
         if (stopping) {
             connection.goaway("relay stopping");
         }
@@ -192,12 +206,14 @@ public final class MuxRouter {
             return;
         }
         if (live.size() + otherTunnels.getAsInt() >= cfg.limits().tunnels()) {
+            events.limitReached(Limit.TUNNELS);
             tunnel.refuse(503, "relay at its tunnel limit", "relay at its tunnel limit");
             return;
         }
         final AtomicInteger mine = counter(tunnelsByClient, client.name());
         if (mine.incrementAndGet() + otherTunnelsOfClient.applyAsInt(client.name()) > cfg.limits().tunnelsPerClient()) {
             mine.decrementAndGet();
+            events.limitReached(Limit.TUNNELS_PER_CLIENT);
             tunnel.refuse(429, "too many tunnels for client " + client.name(), "too many tunnels for this client");
             return;
         }
@@ -213,6 +229,7 @@ public final class MuxRouter {
         final AtomicInteger waitingForServer = counter(pendingByServer, target.server());
         if (waitingForServer.incrementAndGet() > cfg.limits().pendingConnectsPerServer()) {
             waitingForServer.decrementAndGet();
+            events.limitReached(Limit.PENDING_CONNECTS_PER_SERVER);
             tunnel.refuse(503, "too many pending connects for server " + target.server(), "too many pending connects");
             return;
         }
@@ -423,6 +440,32 @@ public final class MuxRouter {
 
     public int connections() {
         return connections.size();
+    }
+
+    /** Connections of server proxies, or of client proxies, open now. */
+    public int connections(final boolean servers) {
+        int n = 0;
+        for (final MuxConnection c : connections) {
+            if ((c.role() == MuxConnection.Role.SERVER) == servers) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** For each server, the ports its connections listen on now, and by how many connections. */
+    public Map<String, Map<String, Integer>> listenersByPort() {
+        final Map<String, Map<String, Integer>> result = new java.util.TreeMap<>();
+        serverConnections.forEach((server, list) -> {
+            for (final MuxConnection c : list) {
+                for (final String port : c.ports()) {
+                    if (c.serves(port)) {
+                        result.computeIfAbsent(server, k -> new java.util.TreeMap<>()).merge(port, 1, Integer::sum);
+                    }
+                }
+            }
+        });
+        return result;
     }
 
     public long bufferedBytes() {

@@ -7,6 +7,8 @@ import java.util.logging.Logger;
 
 import org.ptth.protocol.mux.Frames;
 import org.ptth.relay.auth.Principal;
+import org.ptth.relay.metrics.ByteCounts;
+import org.ptth.relay.metrics.TunnelMeter;
 
 /**
  * One tunnel at the relay whose client or server (or both) speaks the multiplexed transport: the
@@ -21,7 +23,7 @@ import org.ptth.relay.auth.Principal;
  *                                     an ABORT, a lost connection, a broken rule: CLOSED
  * </pre>
  */
-public final class MuxTunnel {
+public final class MuxTunnel implements ByteCounts {
     private static final Logger AUDIT = Logger.getLogger("org.ptth.relay.audit");
 
     public enum State { WAITING, OFFERED, OPEN, CLOSED }
@@ -46,6 +48,8 @@ public final class MuxTunnel {
     private long upBytes;
     private long downBytes;
     private ScheduledFuture<?> timer;
+    /** The metrics' handle on this tunnel while it is open. */
+    private TunnelMeter meter;
     /** Until when an offer not accepted in time may be taken back and made again elsewhere. */
     private volatile long connectDeadlineNanos = startNanos;
 
@@ -157,7 +161,7 @@ public final class MuxTunnel {
             serverSide.abort(reason);
         }
         clientSide.refused(status, reason);
-        refusedEnd(auditReason);
+        refusedEnd(status, auditReason);
     }
 
     /** Ends the tunnel for a reason of the relay's own (a reload, a stop): both halves hear it. */
@@ -339,10 +343,10 @@ public final class MuxTunnel {
             if (serverSide != null) {
                 serverSide.abort(why);
             }
-            refusedEnd("client aborted before the server accepted" + (reason.isEmpty() ? "" : ": " + reason));
+            refusedEnd(0, "client aborted before the server accepted" + (reason.isEmpty() ? "" : ": " + reason));
         } else {
             clientSide.refused(502, why);
-            refusedEnd(why);
+            refusedEnd(502, why);
         }
     }
 
@@ -393,6 +397,8 @@ public final class MuxTunnel {
         replaceTimer(null);
         router.leftPending(this);
         clientSide.opened();
+        meter = router.events().opened(client.name(), clientSide.address(), target.server(), target.port(),
+                clientSide.transport(), startNanos, this);
         AUDIT.info(() -> "tunnel " + id + " opened: client " + client.name() + " from " + clientSide.address()
                 + " to " + target + " served from " + serverSide.address() + " (" + transports() + ")");
     }
@@ -418,7 +424,7 @@ public final class MuxTunnel {
         }
         final String why = reason.isBlank() ? "target refused by server proxy" : "target refused by server proxy: " + reason;
         clientSide.refused(502, why);
-        refusedEnd(why);
+        refusedEnd(502, why);
     }
 
     /** The connection (or the calls) that carried one half is gone: the other half hears it. */
@@ -445,14 +451,14 @@ public final class MuxTunnel {
                 if (serverSide != null) {
                     serverSide.abort(why);
                 }
-                refusedEnd("client went away before the server accepted (" + why + ")");
+                refusedEnd(0, "client went away before the server accepted (" + why + ")");
             }
         } else if (state == State.OPEN) {
             clientSide.abort(why);
             closedEnd(why);
         } else {
             clientSide.refused(502, "server proxy went away: " + why);
-            refusedEnd("server proxy went away: " + why);
+            refusedEnd(502, "server proxy went away: " + why);
         }
     }
 
@@ -519,18 +525,22 @@ public final class MuxTunnel {
                 serverSide.abort(reason);
             }
             clientSide.abort(reason);
-            refusedEnd(reason);
+            refusedEnd(0, reason);
         }
     }
 
-    private void refusedEnd(final String auditReason) {
+    /** {@code status}: what the client was answered, 0 when it went away or broke the protocol itself. */
+    private void refusedEnd(final int status, final String auditReason) {
         finish();
+        router.events().refused(client.name(), clientSide.address(), target.server(), target.port(),
+                clientSide.transport(), status, auditReason);
         AUDIT.info(() -> "tunnel refused: client " + client.name() + " from " + clientSide.address() + " to " + target
                 + " after " + millis() + " ms: " + auditReason + " (" + transports() + ")");
     }
 
     private void closedEnd(final String why) {
         finish();
+        router.events().closed(meter, why);
         AUDIT.info(() -> "tunnel " + id + " closed: client " + client.name() + " to " + target + ", up " + upBytes
                 + " bytes, down " + downBytes + " bytes, " + millis() + " ms, " + why + " (" + transports() + ")");
     }
@@ -555,6 +565,16 @@ public final class MuxTunnel {
             return clientKind + ": client" + (serverKind == null ? "" : " server");
         }
         return clientKind + ": client; " + serverKind + ": server";
+    }
+
+    @Override
+    public synchronized long upBytes() {
+        return upBytes;
+    }
+
+    @Override
+    public synchronized long downBytes() {
+        return downBytes;
     }
 
     private long millis() {

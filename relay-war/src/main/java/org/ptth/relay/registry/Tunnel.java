@@ -2,6 +2,8 @@ package org.ptth.relay.registry;
 
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.errors.RelayException;
+import org.ptth.relay.metrics.ByteCounts;
+import org.ptth.relay.metrics.TunnelMeter;
 import org.ptth.relay.pump.Exchange;
 import org.ptth.relay.pump.Splice;
 
@@ -23,7 +25,7 @@ import java.util.logging.Logger;
  *    \------- accept timeout: re-offer -/--refuse / no server in time------------------> CLOSED
  * </pre>
  */
-final class Tunnel implements Splice.Events, Exchange.Failure {
+final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
     private static final Logger AUDIT = Logger.getLogger("org.ptth.relay.audit");
 
     enum State { WAITING, OFFERED, OPEN, CLOSED }
@@ -56,6 +58,8 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
     private volatile String serverAddress = "-";
     private volatile long lastMovedNanos = startNanos;
     private volatile ScheduledFuture<?> timer;
+    /** The metrics' handle on this tunnel while it is open. */
+    private volatile TunnelMeter meter;
 
     Tunnel(final TunnelRegistry registry, final PortKey target, final Principal client, final Exchange connect,
            final boolean connectDuplex, final long connectWaitNanos) {
@@ -205,6 +209,28 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
                 + " to " + target + " served from " + serverAddress
                 + (connectDuplex || acceptDuplex ? " (duplex:" + (connectDuplex ? " client" : "")
                 + (acceptDuplex ? " server" : "") + ")" : ""));
+        final TunnelMeter opened = registry.events().opened(client.name(), clientAddress, target.server(),
+                target.port(), transport(), startNanos, this);
+        meter = opened;
+        if (state.get() == State.CLOSED) {
+            // Ended on another thread while the metrics heard of it: closed() may have missed the meter.
+            registry.events().closed(opened, "ended while opening");
+        }
+    }
+
+    /** The client proxy's transport, for the metrics. */
+    private String transport() {
+        return connectDuplex ? "duplex" : "four-stream";
+    }
+
+    @Override
+    public long upBytes() {
+        return upstream.bytes();
+    }
+
+    @Override
+    public long downBytes() {
+        return downstream.bytes();
     }
 
     private static void streamingHeaders(final HttpServletResponse response, final boolean duplex,
@@ -288,6 +314,8 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
         replaceTimer(null);
         registry.removed(this);
         connect.answer(status, reason, status == 404 ? 1 : 0, false);
+        registry.events().refused(client.name(), clientAddress, target.server(), target.port(), transport(), status,
+                auditReason);
         AUDIT.info(() -> "tunnel refused: client " + client.name() + " from " + clientAddress() + " to " + target
                 + " after " + millis() + " ms: " + auditReason);
     }
@@ -315,6 +343,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure {
 
     private void closed(final String why) {
         registry.removed(this);
+        registry.events().closed(meter, why);
         AUDIT.info(() -> "tunnel " + shortId() + " closed: client " + client.name() + " to " + target
                 + ", up " + upstream.bytes() + " bytes, down " + downstream.bytes() + " bytes, "
                 + millis() + " ms, " + why);

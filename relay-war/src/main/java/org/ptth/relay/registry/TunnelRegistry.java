@@ -3,6 +3,8 @@ package org.ptth.relay.registry;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.errors.RelayException;
+import org.ptth.relay.metrics.Limit;
+import org.ptth.relay.metrics.RelayEvents;
 import org.ptth.relay.pump.BufferBudget;
 import org.ptth.relay.pump.Exchange;
 
@@ -50,6 +52,7 @@ public final class TunnelRegistry {
     private volatile boolean stopped;
     /** The tunnels of the multiplexed transport whose proxy on one side uses these calls. */
     private volatile Joins joins = Joins.NONE;
+    private volatile RelayEvents events = RelayEvents.NONE;
 
     public TunnelRegistry(final Supplier<RelayConfig> config) {
         this.config = config;
@@ -71,6 +74,15 @@ public final class TunnelRegistry {
     /** Where calls for joined tunnels go (see {@link Joins}); set once, at start. */
     public void join(final Joins other) {
         this.joins = other;
+    }
+
+    /** Where the tunnels' events go (the metrics); set once, at start. */
+    public void meter(final RelayEvents metrics) {
+        this.events = metrics;
+    }
+
+    RelayEvents events() {
+        return events;
     }
 
     /** Runs a periodic task on the timer thread (the idle reaper, the configuration check). */
@@ -107,6 +119,7 @@ public final class TunnelRegistry {
         final AtomicInteger polls = pollsByServer.computeIfAbsent(server.name(), k -> new AtomicInteger());
         if (polls.incrementAndGet() > cfg.limits().listensPerServer()) {
             polls.decrementAndGet();
+            events.limitReached(Limit.LISTENS_PER_SERVER);
             throw new RelayException(429, "too many listen polls for server " + server.name(), 5);
         }
         final Exchange poll;
@@ -223,19 +236,22 @@ public final class TunnelRegistry {
             return;
         }
         if (live.size() + joins.liveTunnels() >= cfg.limits().tunnels()) {
-            throw RelayException.unavailable("relay at its tunnel limit", 5);
+            throw refusedAtLimit(Limit.TUNNELS, client, server, port, duplex,
+                    RelayException.unavailable("relay at its tunnel limit", 5));
         }
         final AtomicInteger mine = tunnelsByClient.computeIfAbsent(client.name(), k -> new AtomicInteger());
         if (mine.incrementAndGet() + joins.tunnelsOfClient(client.name()) > cfg.limits().tunnelsPerClient()) {
             mine.decrementAndGet();
-            throw new RelayException(429, "too many tunnels for client " + client.name(), 5);
+            throw refusedAtLimit(Limit.TUNNELS_PER_CLIENT, client, server, port, duplex,
+                    new RelayException(429, "too many tunnels for client " + client.name(), 5));
         }
         // Only configured targets get a counter, so that probing made-up names grows no map.
         final AtomicInteger waiting = allowed ? counter(pendingByServer, server) : new AtomicInteger();
         if (waiting.incrementAndGet() > cfg.limits().pendingConnectsPerServer()) {
             waiting.decrementAndGet();
             mine.decrementAndGet();
-            throw new RelayException(503, "too many pending connects for server " + server, 2);
+            throw refusedAtLimit(Limit.PENDING_CONNECTS_PER_SERVER, client, server, port, duplex,
+                    new RelayException(503, "too many pending connects for server " + server, 2));
         }
         final Exchange exchange;
         try {
@@ -269,6 +285,14 @@ public final class TunnelRegistry {
         }
         t.replaceTimer(after(cfg.timeouts().connectWait().toNanos(), () -> expireWaiting(t)));
         enqueue(t, false);
+    }
+
+    private RelayException refusedAtLimit(final Limit limit, final Principal client, final String server,
+                                          final String port, final boolean duplex, final RelayException answer) {
+        events.limitReached(limit);
+        events.refused(client.name(), "-", server, port, duplex ? "duplex" : "four-stream", answer.status(),
+                answer.getMessage());
+        return answer;
     }
 
     public void upstream(final Principal client, final String server, final String id, final Segment segment,
@@ -503,6 +527,18 @@ public final class TunnelRegistry {
     /** The ports that have a parked poll or a waiting connect now. */
     public int activePorts() {
         return ports.size();
+    }
+
+    /** For each server, the ports with parked listen polls now, and how many. */
+    public Map<String, Map<String, Integer>> parkedPollsByPort() {
+        final Map<String, Map<String, Integer>> result = new java.util.TreeMap<>();
+        ports.forEach((key, queue) -> {
+            final int n = queue.parkedPolls();
+            if (n > 0) {
+                result.computeIfAbsent(key.server(), k -> new java.util.TreeMap<>()).merge(key.port(), n, Integer::sum);
+            }
+        });
+        return result;
     }
 
     public int parkedPolls() {

@@ -46,6 +46,7 @@ public final class Main {
     private static final String USAGE = String.join(System.lineSeparator(),
             "Usage: java [JVM options] -jar ptth-relay.war [--port PORT] [--host ADDRESS]",
             "                                              [--context-path PATH] [--config FILE]",
+            "                                              [--users FILE]",
             "Runs the ptth relay on an embedded Tomcat 10.1. The same WAR deploys unchanged into",
             "a Tomcat 10.1 or 11 of your own.",
             "",
@@ -57,6 +58,10 @@ public final class Main {
             "  --config FILE        the relay configuration (see conf/ptth-relay.properties); default",
             "                       -Dptth.relay.config=FILE if given, else ./ptth-relay.properties.",
             "                       Edits are picked up within 2 s; a bad edit is rejected and logged.",
+            "  --users FILE         who may see the status page (BASE, role ptth-admin): a file in",
+            "                       the form of Tomcat's tomcat-users.xml, each password given as the",
+            "                       SHA-256 of the password in hex (printf %s 'secret' | sha256sum);",
+            "                       without it nobody can log in to the page",
             "  -h, --help           print this help and exit",
             "",
             "Logs go to stderr (java.util.logging; -Djava.util.logging.config.file=FILE changes that).",
@@ -112,20 +117,20 @@ public final class Main {
     }
 
     /** The command line, checked. */
-    record Options(boolean help, int port, String host, String contextPath, Path config) {
+    record Options(boolean help, int port, String host, String contextPath, Path config, Path users) {
         static Options parse(final String[] args) throws UsageException {
             final Map<String, String> given = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i++) {
                 final String arg = args[i];
                 if (arg.equals("-h") || arg.equals("--help")) {
-                    return new Options(true, 0, null, null, null);
+                    return new Options(true, 0, null, null, null, null);
                 }
                 if (!arg.startsWith("--")) {
                     throw new UsageException("unexpected argument '" + arg + "'");
                 }
                 final int eq = arg.indexOf('=');
                 final String name = eq < 0 ? arg : arg.substring(0, eq);
-                if (!List.of("--port", "--host", "--context-path", "--config").contains(name)) {
+                if (!List.of("--port", "--host", "--context-path", "--config", "--users").contains(name)) {
                     throw new UsageException("unknown option " + name);
                 }
                 final String value;
@@ -144,7 +149,8 @@ public final class Main {
                     port(given.getOrDefault("--port", "8080")),
                     host(given.getOrDefault("--host", "127.0.0.1")),
                     contextPath(given.getOrDefault("--context-path", "/ptth-relay")),
-                    config(given.get("--config")));
+                    config(given.get("--config")),
+                    existingFile("--users", given.get("--users")));
         }
 
         private static int port(final String value) throws UsageException {
@@ -183,12 +189,16 @@ public final class Main {
         }
 
         private static Path config(final String value) throws UsageException {
+            return existingFile("--config", value);
+        }
+
+        private static Path existingFile(final String option, final String value) throws UsageException {
             if (value == null) {
                 return null;
             }
             final Path file = Path.of(value.strip()).toAbsolutePath().normalize();
             if (!Files.isRegularFile(file)) {
-                throw new UsageException("--config: no such file: " + file);
+                throw new UsageException(option + ": no such file: " + file);
             }
             return file;
         }
@@ -339,6 +349,9 @@ public final class Main {
                 }
             }
             call(tomcat, "setConnector", types(connectorClass), connector);
+            if (options.users() != null) {
+                useUsersFile(options.users());
+            }
 
             // No default web.xml: the relay needs neither Tomcat's JSP servlet (not embedded here)
             // nor its default servlet, which would serve the launcher's classes at the WAR root.
@@ -363,6 +376,24 @@ public final class Main {
                 throw new StartException("the relay web application failed to start (see the log above)");
             }
             return (Integer) call(connector, "getLocalPort", types());
+        }
+
+        /**
+         * The status page's users: Tomcat's MemoryRealm reads the file (tomcat-users.xml's form), and
+         * compares the SHA-256 of the password given with the one stored, so that the file holds no
+         * password. It takes the place of the embedded Tomcat's own realm, which knows nobody.
+         */
+        private void useUsersFile(final Path users) throws ReflectiveOperationException {
+            final Object realm = tomcatLoader.loadClass("org.apache.catalina.realm.MemoryRealm")
+                    .getConstructor().newInstance();
+            call(realm, "setPathname", types(String.class), users.toString());
+            final Object digest = tomcatLoader.loadClass("org.apache.catalina.realm.MessageDigestCredentialHandler")
+                    .getConstructor().newInstance();
+            call(digest, "setAlgorithm", types(String.class), "SHA-256");
+            call(realm, "setCredentialHandler",
+                    types(tomcatLoader.loadClass("org.apache.catalina.CredentialHandler")), digest);
+            call(call(tomcat, "getEngine", types()), "setRealm",
+                    types(tomcatLoader.loadClass("org.apache.catalina.Realm")), realm);
         }
 
         /** Blocks the main thread; Tomcat's threads are daemons. */

@@ -33,6 +33,12 @@ public final class RelayArchive {
             war.add(new FileAsset(file.toFile()), "WEB-INF/classes/" + relative);
         }
         war.addAsLibrary(protocolLibrary());
+        // The metrics library's jars, as Maven puts them in WEB-INF/lib.
+        for (final String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (entry.replace('\\', '/').contains("/io/prometheus/") && entry.endsWith(".jar")) {
+                war.addAsLibrary(new java.io.File(entry));
+            }
+        }
         war.setWebXML(new StringAsset(webXml(configFile)));
         return war;
     }
