@@ -76,6 +76,7 @@ public final class StandaloneTomcat implements AutoCloseable {
     private final int connectionTimeoutMillis;
     private final Map<String, String> systemProperties;
     private final List<Path> hostValves;
+    private final String tomcatUsers;
     private final int port;
     private Process process;
     private boolean laidOut;
@@ -90,6 +91,7 @@ public final class StandaloneTomcat implements AutoCloseable {
         this.connectionTimeoutMillis = builder.connectionTimeoutMillis;
         this.systemProperties = new LinkedHashMap<>(builder.systemProperties);
         this.hostValves = List.copyOf(builder.hostValves);
+        this.tomcatUsers = builder.tomcatUsers;
         this.port = FreePorts.next();
     }
 
@@ -293,6 +295,9 @@ public final class StandaloneTomcat implements AutoCloseable {
             makeDebianBase();
         }
         rewriteServerXml(base.resolve("conf").resolve("server.xml"));
+        if (tomcatUsers != null) {
+            Files.writeString(base.resolve("conf").resolve("tomcat-users.xml"), tomcatUsers, StandardCharsets.UTF_8);
+        }
         Files.copy(war, deployedWar(), StandardCopyOption.REPLACE_EXISTING);
         final StringBuilder opts = new StringBuilder();
         if (confSource == null) {
@@ -529,6 +534,7 @@ public final class StandaloneTomcat implements AutoCloseable {
         private int connectionTimeoutMillis = 20_000;
         private final Map<String, String> systemProperties = new LinkedHashMap<>();
         private final List<Path> hostValves = new ArrayList<>();
+        private String tomcatUsers;
 
         private Builder(final Path distribution, final Path base) {
             this.distribution = distribution.toAbsolutePath().normalize();
@@ -574,6 +580,15 @@ public final class StandaloneTomcat implements AutoCloseable {
          */
         public Builder hostValve(final Path xmlFile) {
             this.hostValves.add(xmlFile.toAbsolutePath().normalize());
+            return this;
+        }
+
+        /**
+         * The text of conf/tomcat-users.xml, which the shipped server.xml's UserDatabaseRealm reads:
+         * the users and roles an operator grants there (the role ptth-admin for the status page).
+         */
+        public Builder tomcatUsers(final String xml) {
+            this.tomcatUsers = xml;
             return this;
         }
 

@@ -14,6 +14,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.ptth.proxy.client.ClientTerminator;
 import org.ptth.proxy.mux.MuxTransport;
+import org.ptth.proxy.metrics.MetricsEndpoint;
 import org.ptth.proxy.net.HostPort;
 import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.ProtocolNames;
@@ -83,7 +84,8 @@ final class ClientCommand extends Command {
 
         final ServerSocket listener = bind(listen);
         final ExecutorService pool = TunnelThreads.newPool();
-        try (RelayClient relay = new RelayClient(address, key, tls, proxy);
+        try (MetricsEndpoint metrics = RelayOptions.metrics(this, args);
+             RelayClient relay = new RelayClient(address, key, tls, proxy);
              ClientTerminator terminator = new ClientTerminator(listener, relay, server, port, settings, pool);
              MuxTransport mux = settings.transport().triesMux()
                      ? MuxTransport.client(new MuxTransport.Relay(address, key, tls, proxy), settings, server, port,

@@ -11,6 +11,9 @@ import javax.net.ssl.SSLContext;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.ptth.proxy.key.KeyFile;
+import org.ptth.proxy.metrics.MetricsEndpoint;
+import org.ptth.proxy.metrics.ProxyMetrics;
+import org.ptth.proxy.net.HostPort;
 import org.ptth.proxy.key.KeyFileException;
 import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.RelayAddress;
@@ -70,9 +73,33 @@ final class RelayOptions {
                         .desc("append the log to FILE instead of stderr").get())
                 .addOption(Option.builder().longOpt("grace").hasArg().argName("SECONDS")
                         .desc("on SIGTERM or Ctrl-C, how long open tunnels may take to finish (default 10)").get())
+                .addOption(Option.builder().longOpt("metrics-listen").hasArg().argName("HOST:PORT")
+                        .desc("serve GET /metrics (Prometheus text format: relay connection, tunnels, bytes,"
+                                + " setup time) on this address, e.g. 127.0.0.1:9464; off by default").get())
                 .addOption(Option.builder().longOpt("fail-fast")
                         .desc("exit 4 if the relay cannot be reached at start, instead of retrying").get())
                 .addOption(Option.builder("v").longOpt("verbose").desc("log debug detail").get());
+    }
+
+    /** The --metrics-listen endpoint, started; null when the option is not given. */
+    static MetricsEndpoint metrics(final Command command, final Arguments args) throws CliException {
+        final String value = args.value("metrics-listen");
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        final HostPort listen;
+        try {
+            listen = HostPort.parse(value.trim(), null);
+        } catch (final IllegalArgumentException bad) {
+            throw command.invalid(args, "metrics-listen", bad.getMessage());
+        }
+        try {
+            final MetricsEndpoint endpoint = MetricsEndpoint.start(listen, ProxyMetrics.instance());
+            Logger.getLogger(RelayOptions.class.getName()).info(() -> "metrics at http://" + listen + "/metrics");
+            return endpoint;
+        } catch (final IOException failed) {
+            throw new CliException(ExitCode.FAILURE, "cannot serve metrics on " + listen + ": " + failed.getMessage());
+        }
     }
 
     /** Once at start, after the log is set up: a key about to travel in clear is worth a word. */

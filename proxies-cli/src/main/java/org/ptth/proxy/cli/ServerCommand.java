@@ -12,6 +12,7 @@ import javax.net.ssl.SSLContext;
 
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.ptth.proxy.metrics.MetricsEndpoint;
 import org.ptth.proxy.mux.MuxTransport;
 import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.ProtocolNames;
@@ -87,7 +88,8 @@ final class ServerCommand extends Command {
         RelayOptions.warnIfKeysInClear(address);
 
         final ExecutorService pool = TunnelThreads.newPool();
-        try (RelayClient relay = new RelayClient(address, key, tls, proxy);
+        try (MetricsEndpoint metrics = RelayOptions.metrics(this, args);
+             RelayClient relay = new RelayClient(address, key, tls, proxy);
              ServerTerminator terminator = new ServerTerminator(relay, name, exposures, polls, settings, pool);
              MuxTransport mux = settings.transport().triesMux()
                      ? MuxTransport.server(new MuxTransport.Relay(address, key, tls, proxy), settings, name, exposures,

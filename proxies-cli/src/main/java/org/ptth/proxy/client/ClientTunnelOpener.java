@@ -55,6 +55,7 @@ final class ClientTunnelOpener {
         }
         // the connect response is the downstream: it stays silent only as long as the peer may
         final String label = server + "/" + port + " from " + from;
+        final long start = System.nanoTime();
         final Tunnel tunnel = new Tunnel(null, label, connection, Tunnel.Side.CLIENT);
         final Exchange connect;
         final StreamedResponse response;
@@ -78,9 +79,12 @@ final class ClientTunnelOpener {
             }
             tunnel.discard();
             TcpOptions.reset(connection);
+            org.ptth.proxy.metrics.ProxyMetrics.instance().relay(false);
             return;
         }
+        org.ptth.proxy.metrics.ProxyMetrics.instance().relay(true);
         if (response.status() != 200) {
+            org.ptth.proxy.metrics.ProxyMetrics.instance().refused();
             final String error = response.errorLine();
             tunnel.discard();
             response.close();
@@ -100,6 +104,7 @@ final class ClientTunnelOpener {
         }
         tunnel.identify(id);
         live.add(tunnel);
+        org.ptth.proxy.metrics.ProxyMetrics.instance().opened(start);
         if (connect instanceof DuplexCall) {
             TunnelPumps.runDuplex(tunnel, (DuplexCall) connect, response, settings, pool);
         } else {

@@ -145,6 +145,7 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
             return;
         }
         LOG.warning(() -> "mux connection " + link.generation() + " to the relay lost: " + reason + "; reconnecting");
+        org.ptth.proxy.metrics.ProxyMetrics.instance().relay(false);
         scheduleDial(0);
     }
 
@@ -178,6 +179,7 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         if (stopped) {
             return;
         }
+        org.ptth.proxy.metrics.ProxyMetrics.instance().relay(false);
         if (cause instanceof UpgradeRefused) {
             refused((UpgradeRefused) cause);
         } else {
@@ -211,6 +213,7 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         } else {
             LOG.info(() -> "transport mux: reconnected to the relay (connection " + link.generation() + ")");
         }
+        org.ptth.proxy.metrics.ProxyMetrics.instance().relay(true);
         side.linkUp(link);
         // first PING at once: the round trip sizes the tunnels' windows
         link.batch().ping(System.nanoTime());

@@ -206,6 +206,7 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
             }
             updateInterest();
         }
+        org.ptth.proxy.metrics.ProxyMetrics.instance().opened(startNanos);
         LOG.info(() -> "tunnel " + id() + " opened " + label);
         if (grant > 0) {
             link.batch().credit(number, grant);
@@ -327,6 +328,7 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
             }
             phase = Phase.OPEN;
         }
+        org.ptth.proxy.metrics.ProxyMetrics.instance().opened(startNanos);
         LOG.info(() -> "tunnel " + id() + " opened " + label);
     }
 

@@ -28,6 +28,7 @@ final class RelayHealth {
         }
         state = State.REACHABLE;
         lastProblem = null;
+        org.ptth.proxy.metrics.ProxyMetrics.instance().relay(true);
     }
 
     /** The relay cannot be reached, or answers 5xx: keep trying. */
@@ -37,6 +38,7 @@ final class RelayHealth {
         }
         state = State.UNREACHABLE;
         lastProblem = problem;
+        org.ptth.proxy.metrics.ProxyMetrics.instance().relay(false);
     }
 
     /** The relay answers but refuses us (wrong key, wrong name): the operator must act; we keep trying. */
@@ -47,5 +49,6 @@ final class RelayHealth {
         }
         state = State.REJECTED;
         lastProblem = problem;
+        org.ptth.proxy.metrics.ProxyMetrics.instance().relay(false);
     }
 }

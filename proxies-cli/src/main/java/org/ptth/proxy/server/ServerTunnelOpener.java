@@ -52,6 +52,7 @@ final class ServerTunnelOpener {
 
     void open(final Exposure exposure, final String id) {
         final String shortId = ProtocolNames.shortId(id);
+        final long start = System.nanoTime();
         final Socket target = new Socket();
         try {
             TcpOptions.apply(target);
@@ -61,6 +62,7 @@ final class ServerTunnelOpener {
             final String reason = "cannot connect to " + exposure.name() + ": " + unreachable.getMessage();
             LOG.warning(() -> "connection " + shortId + " refused: " + exposure.target() + ": " + reason);
             refuse(id, reason);
+            org.ptth.proxy.metrics.ProxyMetrics.instance().refused();
             return;
         }
         final Tunnel tunnel = new Tunnel(id, server + "/" + exposure.name() + " to " + exposure.target(),
@@ -98,6 +100,7 @@ final class ServerTunnelOpener {
             return;
         }
         live.add(tunnel);
+        org.ptth.proxy.metrics.ProxyMetrics.instance().opened(start);
         if (accept instanceof DuplexCall) {
             TunnelPumps.runDuplex(tunnel, (DuplexCall) accept, response, settings, pool);
         } else {

@@ -1,5 +1,7 @@
 package org.ptth.proxy.tunnel;
 
+import org.ptth.proxy.metrics.ProxyMetrics;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +15,10 @@ public final class LiveTunnels {
 
     public void add(final LiveTunnel tunnel) {
         open.add(tunnel);
+        ProxyMetrics.instance().started();
         tunnel.outcome().whenComplete((outcome, failure) -> {
             open.remove(tunnel);
+            ProxyMetrics.instance().ended(outcome);
             synchronized (this) {
                 notifyAll();
             }

@@ -40,6 +40,7 @@ class MuxTunnelTest {
     @BeforeEach
     void setUp() {
         when(router.after(anyLong(), any())).thenReturn(mock(ScheduledFuture.class));
+        when(router.events()).thenReturn(org.ptth.relay.metrics.RelayEvents.NONE);
         when(client.address()).thenReturn("192.0.2.7");
         when(client.transport()).thenReturn("mux");
         when(server.transport()).thenReturn("mux");

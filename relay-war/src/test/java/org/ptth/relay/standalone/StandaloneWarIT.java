@@ -155,9 +155,11 @@ class StandaloneWarIT {
                 }
             });
             assertTrue(standaloneJars.stream().anyMatch(n -> n.contains("tomcat-embed-core")), standaloneJars.toString());
-            // the protocol module, shared with the proxies, is the web application's only library
-            assertEquals(1, libs.size(), "WEB-INF/lib holds " + libs);
-            assertTrue(libs.get(0).startsWith("WEB-INF/lib/ptth-protocol-"), libs.toString());
+            // the protocol module, shared with the proxies, and the metrics library are the web
+            // application's only libraries: no container jar among them
+            assertTrue(libs.stream().anyMatch(n -> n.startsWith("WEB-INF/lib/ptth-protocol-")), libs.toString());
+            assertTrue(libs.stream().allMatch(n -> n.startsWith("WEB-INF/lib/ptth-protocol-")
+                    || n.startsWith("WEB-INF/lib/prometheus-metrics-")), "WEB-INF/lib holds " + libs);
             assertNotNull(jar.getEntry("WEB-INF/classes/org/ptth/relay/RelayLifecycle.class"));
         }
     }
