@@ -177,7 +177,12 @@ abstract class ClassicSide implements Side, Joins.Calls, Exchange.Failure, Frame
 
     @Override
     public void receivedCredit(final int increment) {
-        tunnel.credit(this, increment);
+        if (increment == Integer.MAX_VALUE) {
+            // "send without limit" (a four-stream upload that ends at END can grant nothing later):
+            // the mux side may have at most 2^30 outstanding, so the relay goes on granting as it writes
+            sink.grantAsWritten();
+        }
+        tunnel.creditUpTo(this, increment);
     }
 
     /**

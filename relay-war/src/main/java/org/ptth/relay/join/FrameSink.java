@@ -37,6 +37,8 @@ final class FrameSink implements WriteListener, QueuedWriter {
     private final AtomicInteger signals = new AtomicInteger();
     /** PTH1 flow control agreed: END does not end the body, the proxy grants its own credit. */
     private volatile boolean flowControl;
+    /** The proxy granted "without limit" (a CREDIT of 2^31 - 1): the relay grants in its name again, as it writes. */
+    private volatile boolean grantAsWritten;
     // guarded by this
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private boolean closing;
@@ -71,6 +73,11 @@ final class FrameSink implements WriteListener, QueuedWriter {
                 closing = false; // an END queued before flow control was agreed does not end the body
             }
         }
+    }
+
+    /** The proxy lets the relay send without limit from now on: grant the mux sender as the bytes leave. */
+    void grantAsWritten() {
+        grantAsWritten = true;
     }
 
     boolean attached() {
@@ -261,7 +268,7 @@ final class FrameSink implements WriteListener, QueuedWriter {
             }
             out.write(buffer, 0, length);
             unflushed = true;
-            if (dataBytes > 0 && !flowControl) {
+            if (dataBytes > 0 && (!flowControl || grantAsWritten)) {
                 owner.written(dataBytes);
             }
         }

@@ -27,6 +27,11 @@ final class Credit {
         return sendable + withheld <= Frames.MAX_WINDOW;
     }
 
+    /** How much more the receiver may grant before it has the protocol's maximum outstanding. */
+    long headroom() {
+        return Frames.MAX_WINDOW - sendable - withheld;
+    }
+
     /** Takes everything withheld, to pass on to the sender now; 0 when there is nothing. */
     int release() {
         final int passed = (int) Math.min(withheld, Integer.MAX_VALUE);

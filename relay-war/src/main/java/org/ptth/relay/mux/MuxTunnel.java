@@ -374,6 +374,28 @@ public final class MuxTunnel implements ByteCounts {
         passCredit(direction, from, fromClient ? serverSide : clientSide);
     }
 
+    /**
+     * Credit from a half that grants beyond what the mux side may have outstanding (a four-stream
+     * proxy ends its upload with a CREDIT of 2^31 - 1: "send without limit"): passed on up to the
+     * protocol's maximum, never refused.
+     */
+    public void creditUpTo(final Side from, final int increment) {
+        final WriteBatch batch = WriteBatch.begin();
+        try {
+            synchronized (this) {
+                if (state == State.CLOSED) {
+                    return;
+                }
+                final long room = (from == clientSide ? downstream : upstream).headroom();
+                if (room > 0) {
+                    creditLocked(from, (int) Math.min(room, increment));
+                }
+            }
+        } finally {
+            WriteBatch.end(batch);
+        }
+    }
+
     public void opened(final Side from) {
         final WriteBatch batch = WriteBatch.begin();
         try {

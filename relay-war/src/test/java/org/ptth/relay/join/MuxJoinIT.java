@@ -580,6 +580,41 @@ class MuxJoinIT {
     }
 
     @Test
+    void aClassicProxyThatGrantsWithoutLimitAtItsEndIsTakenAtItsWord() throws Exception {
+        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/fcend");
+        final MuxClient client = mux(CLIENT_KEY).autoCredit();
+        client.open(1, "fcend", new byte[0]);
+        final String id = polledId(poll);
+        final HttpResponse<InputStream> accept = calls.http().sendAsync(calls.post(SERVER_KEY, "v1/srv/accept/" + id)
+                        .header("Ptth-Credit", "1").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofInputStream()).get(30, TimeUnit.SECONDS);
+        client.expect(FrameType.OPENED, 1);
+        // a four-stream upload ends at END, after a CREDIT of 2^31 - 1: "send without limit from now on"
+        final ChunkedUpload downstream = upload(SERVER_KEY, "v1/srv/downstream/" + id, "");
+        downstream.write(pth1(w -> {
+            w.preamble();
+            w.credit(Integer.MAX_VALUE);
+            w.end();
+        }));
+        assertEquals(204, downstream.finish());
+        client.expect(FrameType.END, 1);
+        final byte[] up = random(3 << 20, 11);
+        final CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
+            try {
+                client.sendData(1, up);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        final FrameReader upstream = new FrameReader(accept.body());
+        upstream.withFlowControl();
+        assertArrayEquals(up, readData(upstream, up.length), "every byte, the tunnel not aborted");
+        sending.get(30, TimeUnit.SECONDS);
+        client.send(end(1));
+        assertEquals(org.ptth.protocol.pth1.FrameType.END, nextNotHeartbeat(upstream).type());
+    }
+
+    @Test
     void aClassicClientWithFlowControlGetsTheMuxServersCreditAsPth1Credit() throws Exception {
         final MuxClient server = mux(SERVER_KEY);
         server.send(listen("fcc"));
