@@ -85,9 +85,12 @@ class FaultsIT {
     private StandaloneTomcat tomcat;
     private RelayStatus status;
 
-    /** Options given to both proxies; none by default. */
+    /**
+     * Options given to both proxies: four-stream here (the proxies' default, auto, would take mux, which
+     * the Mux subclasses run); a subclass names another transport or adds options.
+     */
     protected List<String> proxyOptions() {
-        return List.of();
+        return List.of("--transport", "four-stream");
     }
 
     /** Options of the client proxy: {@link #proxyOptions()} unless a subclass mixes transports. */

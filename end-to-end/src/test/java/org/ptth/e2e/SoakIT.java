@@ -98,9 +98,12 @@ class SoakIT {
     private ProxyProcess clientProxy;
     private int clientPort;
 
-    /** Options given to both proxies; none by default. */
+    /**
+     * Options given to both proxies: four-stream here (the proxies' default, auto, would take mux, which
+     * the Mux subclasses run); a subclass names another transport or adds options.
+     */
     protected List<String> proxyOptions() {
-        return List.of();
+        return List.of("--transport", "four-stream");
     }
 
     /** Options of the client proxy: {@link #proxyOptions()} unless a subclass mixes transports. */

@@ -13,11 +13,8 @@ import java.util.Locale;
 public enum Transport {
     AUTO, MUX, FOUR_STREAM, DUPLEX;
 
-    /**
-     * What the proxies use unless told otherwise. Four-stream until the relay's side of the mux
-     * transport passes the end-to-end suite; then auto.
-     */
-    public static final Transport DEFAULT = FOUR_STREAM;
+    /** What the proxies use unless told otherwise: mux wherever the path to the relay passes it. */
+    public static final Transport DEFAULT = AUTO;
 
     /** Parses {@code auto}, {@code mux}, {@code four-stream} or {@code duplex}, as typed after {@code --transport}. */
     public static Transport parse(final String text) {
