@@ -76,6 +76,7 @@ final class ClientCommand extends Command {
         }
         final TunnelSettings settings = RelayOptions.settings(this, args);
         final Duration grace = RelayOptions.grace(this, args);
+        final Duration renewAfter = RelayOptions.renewAfter(this, args);
         final HttpProxySetting proxy = RelayOptions.proxy(this, args, address, System.getenv());
         final SSLContext tls = RelayOptions.tls(args);
         final String key = RelayOptions.key(this, args);
@@ -88,7 +89,7 @@ final class ClientCommand extends Command {
              RelayClient relay = new RelayClient(address, key, tls, proxy);
              ClientTerminator terminator = new ClientTerminator(listener, relay, server, port, settings, pool);
              MuxTransport mux = settings.transport().triesMux()
-                     ? MuxTransport.client(new MuxTransport.Relay(address, key, tls, proxy), settings, server, port,
+                     ? MuxTransport.client(new MuxTransport.Relay(address, key, tls, proxy, renewAfter), settings, server, port,
                              terminator)
                      : null) {
             RelayOptions.checkReachable(args, relay);

@@ -13,6 +13,7 @@ import org.apache.commons.cli.Options;
 import org.ptth.proxy.key.KeyFile;
 import org.ptth.proxy.metrics.MetricsEndpoint;
 import org.ptth.proxy.metrics.ProxyMetrics;
+import org.ptth.proxy.mux.MuxTransport;
 import org.ptth.proxy.net.HostPort;
 import org.ptth.proxy.key.KeyFileException;
 import org.ptth.proxy.relay.HttpProxySetting;
@@ -61,6 +62,12 @@ final class RelayOptions {
                                 + " the incoming one, for paths that pass a request body on while the response streams"
                                 + " (direct or HAProxy, not nginx or Apache httpd); not with --upload segments;"
                                 + " default " + Transport.DEFAULT).get())
+                .addOption(Option.builder().longOpt("renew-after").hasArg().argName("SECONDS")
+                        .desc("mux: replace the connection to the relay by a new one once it is this old (less up"
+                                + " to a quarter, at random), new tunnels going on the new one while the old one's"
+                                + " finish there, so that behind a load balancer the proxy follows where it sends"
+                                + " this server now; 0: never (default "
+                                + MuxTransport.Relay.DEFAULT_RENEW_AFTER.toSeconds() + ")").get())
                 .addOption(Option.builder().longOpt("ca-file").hasArg().argName("FILE")
                         .desc("PEM certificates of a private CA to trust for an https relay, besides the system's").get())
                 .addOption(Option.builder().longOpt("http-proxy").hasArg().argName("URL|none")
@@ -160,6 +167,11 @@ final class RelayOptions {
             throw command.usage("--transport duplex and --upload segments" + why);
         }
         return new TunnelSettings(Duration.ofSeconds(heartbeat), TunnelSettings.DEFAULT_PEER_TIMEOUT, mode, transport);
+    }
+
+    static Duration renewAfter(final Command command, final Arguments args) throws CliException {
+        return Duration.ofSeconds(command.intOption(args, "renew-after",
+                (int) MuxTransport.Relay.DEFAULT_RENEW_AFTER.toSeconds(), 0, 7 * 24 * 3600));
     }
 
     static Duration grace(final Command command, final Arguments args) throws CliException {

@@ -81,6 +81,7 @@ final class ServerCommand extends Command {
         final int polls = intOption(args, "polls", 4, 1, 64);
         final TunnelSettings settings = RelayOptions.settings(this, args);
         final Duration grace = RelayOptions.grace(this, args);
+        final Duration renewAfter = RelayOptions.renewAfter(this, args);
         final HttpProxySetting proxy = RelayOptions.proxy(this, args, address, System.getenv());
         final SSLContext tls = RelayOptions.tls(args);
         final String key = RelayOptions.key(this, args);
@@ -92,7 +93,7 @@ final class ServerCommand extends Command {
              RelayClient relay = new RelayClient(address, key, tls, proxy);
              ServerTerminator terminator = new ServerTerminator(relay, name, exposures, polls, settings, pool);
              MuxTransport mux = settings.transport().triesMux()
-                     ? MuxTransport.server(new MuxTransport.Relay(address, key, tls, proxy), settings, name, exposures,
+                     ? MuxTransport.server(new MuxTransport.Relay(address, key, tls, proxy, renewAfter), settings, name, exposures,
                              terminator)
                      : null) {
             RelayOptions.checkReachable(args, relay);

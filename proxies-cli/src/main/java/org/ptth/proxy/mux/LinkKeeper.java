@@ -1,9 +1,11 @@
 package org.ptth.proxy.mux;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -20,6 +22,13 @@ import org.ptth.proxy.tunnel.TunnelSettings;
  * mode each connect decides the transport: an upgrade the path does not pass (426 from the relay,
  * 404 or 405 from a relay older than mux, any other refusal that is not about the key or load)
  * makes the side fall back to four-stream, said in one log line.
+ *
+ * <p>With a renewal age, a connection that has lived that long (less up to a quarter, so that many
+ * proxies do not renew at once) is replaced, make-before-break: a new connection is dialled, takes
+ * new tunnels and names its ports (LISTEN), and once the relay has answered its first PING the old
+ * one gets GOAWAY and closes when its last tunnel ends. Behind a load balancer that hashes the
+ * server name, the new connection goes wherever the balancer sends that name now, so the proxy
+ * follows a relay that left or came back within that age.
  */
 final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
 
@@ -41,6 +50,11 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
     private enum Health { UNKNOWN, UP, DOWN, REJECTED }
 
     private static final Logger LOG = Logger.getLogger(LinkKeeper.class.getName());
+    /**
+     * Connections a proxy keeps at most by renewing: an old one stays while its tunnels last (an ssh
+     * session of a day), and the relay allows 16 per key by default (limit.mux-connections-per-principal).
+     */
+    static final int MAX_LINKS = 8;
 
     private final LinkDialer dialer;
     private final ChannelLoop loop;
@@ -51,8 +65,17 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
     private final String role;
     private final Backoff backoff = new Backoff();
     private final Set<MuxLink> links = ConcurrentHashMap.newKeySet();
+    /** Zero: connections are never renewed. */
+    private final Duration renewAfter;
     private int generations;
     private boolean dialing;
+    /** The link a dial in progress is to replace (renewal), or null. */
+    private MuxLink renewing;
+    /** A new link and the one it replaces, until the relay has answered the new one's first PING. */
+    private MuxLink successor;
+    private MuxLink predecessor;
+    /** Why the last renewal failed or was put off, logged once until it changes. */
+    private String renewalProblem;
     private Health health = Health.UNKNOWN;
     private String lastProblem;
     private volatile MuxLink current;
@@ -61,9 +84,11 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
 
     /**
      * @param role {@code client} or {@code server}, for log lines
+     * @param renewAfter the age at which a connection is replaced by a new one; zero for never
      */
     LinkKeeper(final LinkDialer dialer, final ChannelLoop loop, final ScheduledExecutorService timer, final Side side,
-               final TunnelSettings settings, final String role) {
+               final TunnelSettings settings, final String role, final Duration renewAfter) {
+        this.renewAfter = renewAfter;
         this.dialer = dialer;
         this.loop = loop;
         this.timer = timer;
@@ -144,6 +169,23 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         if (stopped) {
             return;
         }
+        final MuxLink previous;
+        synchronized (this) {
+            previous = successor == link ? predecessor : null;
+            if (successor == link) {
+                successor = null;
+                predecessor = null;
+            }
+        }
+        if (previous != null && usable(previous)) {
+            // a renewal that failed before the relay answered: the old connection is still good
+            LOG.warning(() -> "mux connection " + link.generation() + " lost before it took over from connection "
+                    + previous.generation() + " (" + reason + "); connection " + previous.generation() + " goes on");
+            current = previous;
+            side.linkUp(previous);
+            scheduleRenewal(previous, backoff.nextDelayMillis(0));
+            return;
+        }
         LOG.warning(() -> "mux connection " + link.generation() + " to the relay lost: " + reason + "; reconnecting");
         org.ptth.proxy.metrics.ProxyMetrics.instance().relay(false);
         scheduleDial(0);
@@ -152,23 +194,39 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
     // --- connecting ---
 
     private void dial() {
+        dial(null);
+    }
+
+    /** @param replacing the link the new one is to replace (renewal), or null */
+    private void dial(final MuxLink replacing) {
         final MuxLink link;
         synchronized (this) {
             if (stopped || dialing) {
                 return;
             }
             dialing = true;
+            renewing = replacing;
             link = new MuxLink(this, loop);
         }
         dialer.dial(link).whenComplete((socket, failure) -> dialed(link, failure));
     }
 
+    /** A dial after a loss or a failure, unless another one has brought a usable link meanwhile. */
+    private void redial() {
+        if (!usable(current)) {
+            dial();
+        }
+    }
+
     private void dialed(final MuxLink link, final Throwable failure) {
+        final MuxLink replacing;
         synchronized (this) {
             dialing = false;
+            replacing = renewing;
+            renewing = null;
         }
         if (failure == null) {
-            connected(link);
+            connected(link, replacing);
             return;
         }
         Throwable cause = failure;
@@ -179,6 +237,15 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         if (stopped) {
             return;
         }
+        if (replacing != null && current == replacing && usable(replacing)) {
+            // the old connection still works: keep it, try the renewal again later
+            final String problem = RelayProblem.describe(cause);
+            final long delay = backoff.nextDelayMillis(0);
+            renewalPutOff("renewing mux connection " + replacing.generation() + " failed: " + problem
+                    + "; it goes on, trying again (up to every 8 s)");
+            scheduleRenewal(replacing, delay);
+            return;
+        }
         org.ptth.proxy.metrics.ProxyMetrics.instance().relay(false);
         if (cause instanceof UpgradeRefused) {
             refused((UpgradeRefused) cause);
@@ -187,7 +254,7 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         }
     }
 
-    private void connected(final MuxLink link) {
+    private void connected(final MuxLink link, final MuxLink replacing) {
         if (stopped) {
             link.abort("the proxy is stopping");
             return;
@@ -207,7 +274,16 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
             health = Health.UP;
             lastProblem = null;
         }
-        if (before != Health.UP || wasFallenBack) {
+        final MuxLink previous = replacing != null && usable(replacing) ? replacing : null;
+        if (previous != null) {
+            synchronized (this) {
+                successor = link;
+                predecessor = previous;
+                renewalProblem = null;
+            }
+            LOG.info(() -> "transport mux: connection " + link.generation() + " renews connection "
+                    + previous.generation() + " (" + previous.tunnelCount() + " open tunnels finish there)");
+        } else if (before != Health.UP || wasFallenBack) {
             LOG.info(() -> "transport mux: connected to " + dialer.endpoint() + " (connection " + link.generation()
                     + ")" + (before == Health.DOWN ? ", the relay is reachable again" : ""));
         } else {
@@ -215,12 +291,83 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         }
         org.ptth.proxy.metrics.ProxyMetrics.instance().relay(true);
         side.linkUp(link);
-        // first PING at once: the round trip sizes the tunnels' windows
+        // first PING at once: the round trip sizes the tunnels' windows, and its PONG says that the
+        // relay has read the LISTEN, so that the connection this one renews can go
         link.batch().ping(System.nanoTime());
         link.batch().flush();
+        if (previous != null) {
+            link.answered().thenRun(() -> handOver(previous, link));
+        }
+        scheduleRenewal(link, renewalDelayMillis());
         if (link.isOver() && current == link) {
             lost(link, "lost right after connecting");
         }
+    }
+
+    /** The new link is up at the relay: the old one takes no new tunnel and closes once its own have ended. */
+    private void handOver(final MuxLink previous, final MuxLink link) {
+        synchronized (this) {
+            if (successor != link) {
+                return;
+            }
+            successor = null;
+            predecessor = null;
+        }
+        if (!previous.isOver() && !previous.isDraining()) {
+            previous.replacedBy(link);
+        }
+    }
+
+    /** The renewal age less up to a quarter of it, at random: proxies started together spread their renewals. */
+    private long renewalDelayMillis() {
+        final long age = renewAfter.toMillis();
+        return age - ThreadLocalRandom.current().nextLong(age / 4 + 1);
+    }
+
+    private void scheduleRenewal(final MuxLink link, final long delayMillis) {
+        if (renewAfter.isZero() || stopped) {
+            return;
+        }
+        try {
+            timer.schedule(() -> renew(link), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (final java.util.concurrent.RejectedExecutionException closed) {
+            // stopping
+        }
+    }
+
+    /** Time for {@code link} to be replaced, if it is still the one new tunnels go on. */
+    private void renew(final MuxLink link) {
+        if (stopped || current != link || !usable(link)) {
+            return;
+        }
+        synchronized (this) {
+            if (successor != null) {
+                // its own hand-over is not done yet (the relay has not answered it): later
+                scheduleRenewal(link, renewalDelayMillis());
+                return;
+            }
+        }
+        if (links.size() >= MAX_LINKS) {
+            renewalPutOff("not renewing mux connection " + link.generation() + ": " + links.size()
+                    + " connections are open, the older ones until their tunnels end");
+            scheduleRenewal(link, renewalDelayMillis());
+            return;
+        }
+        dial(link);
+    }
+
+    /** A renewal failed or waits: said once as a warning, then quietly until the reason changes. */
+    private void renewalPutOff(final String problem) {
+        final boolean news;
+        synchronized (this) {
+            news = !problem.equals(renewalProblem);
+            renewalProblem = problem;
+        }
+        LOG.log(news ? java.util.logging.Level.WARNING : java.util.logging.Level.FINE, problem);
+    }
+
+    private static boolean usable(final MuxLink link) {
+        return link != null && !link.isOver() && !link.isDraining();
     }
 
     private void refused(final UpgradeRefused refusal) {
@@ -283,7 +430,7 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         }
         final long delay = backoff.nextDelayMillis(floorMillis);
         try {
-            timer.schedule(this::dial, delay, TimeUnit.MILLISECONDS);
+            timer.schedule(this::redial, delay, TimeUnit.MILLISECONDS);
         } catch (final java.util.concurrent.RejectedExecutionException closed) {
             // stopping
         }

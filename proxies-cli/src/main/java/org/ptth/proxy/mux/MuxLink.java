@@ -63,6 +63,10 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
     private volatile long rttNanos;
     /** No new tunnel goes on this link: GOAWAY was sent or received. */
     private volatile boolean draining;
+    /** GOAWAY was sent because a newer link took over, not because the proxy stops. */
+    private volatile boolean replaced;
+    /** Completes at the first PONG: the relay has read everything sent before that PING. */
+    private final CompletableFuture<Void> answered = new CompletableFuture<>();
 
     MuxLink(final Owner owner, final ChannelLoop loop) {
         this.owner = owner;
@@ -161,6 +165,19 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
         return draining;
     }
 
+    /**
+     * Completes at the first PONG. The relay reads a connection's frames in order, so by then it has
+     * taken whatever this link sent before its first PING (a server's LISTEN).
+     */
+    CompletableFuture<Void> answered() {
+        return answered;
+    }
+
+    /** Whether GOAWAY went out because a newer link took over (renewal): OPENs sent before it still count. */
+    boolean isReplaced() {
+        return replaced;
+    }
+
     /** Completes once the link is gone. */
     CompletableFuture<Void> ended() {
         return ended;
@@ -222,6 +239,15 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
         if (tunnels.isEmpty()) {
             close(reason);
         }
+    }
+
+    /**
+     * Sends GOAWAY because {@code successor} carries new tunnels now: as {@link #goaway}, but an OPEN the
+     * relay sent before it read the GOAWAY is still served here.
+     */
+    void replacedBy(final MuxLink successor) {
+        replaced = true;
+        goaway("renewed: connection " + successor.generation() + " takes new tunnels");
     }
 
     /** The relay said GOAWAY, or the owner moved on: close when the last tunnel ends. */
@@ -320,6 +346,7 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
                 if (rtt > 0 && rtt < 60_000_000_000L) {
                     rttNanos = rtt;
                 }
+                answered.complete(null);
                 return;
             case GOAWAY:
                 final String why = Payloads.reason(payload);

@@ -86,7 +86,7 @@ final class MuxServer implements LinkKeeper.Side {
     @Override
     public void openRequested(final MuxLink on, final int number, final Payloads.Open open) {
         final String id = on.tunnelId(number);
-        if (on.isDraining()) {
+        if (on.isDraining() && !on.isReplaced()) {
             on.batch().refuse(number, 503, "the server proxy is stopping");
             return;
         }

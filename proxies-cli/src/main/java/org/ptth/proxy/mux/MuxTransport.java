@@ -2,6 +2,7 @@ package org.ptth.proxy.mux;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,8 +34,27 @@ public final class MuxTransport implements AutoCloseable {
         this.server = server;
     }
 
-    /** What both commands need to reach the relay. */
-    public record Relay(RelayAddress address, String key, SSLContext tls, HttpProxySetting proxy) {
+    /**
+     * What both commands need to reach the relay.
+     *
+     * @param renewAfter the age at which the connection is replaced by a new one (make-before-break), so
+     *                   that a proxy behind a load balancer follows its current mapping; zero for never
+     */
+    public record Relay(RelayAddress address, String key, SSLContext tls, HttpProxySetting proxy, Duration renewAfter) {
+
+        /** The proxies' default: renew a connection once it is five minutes old. */
+        public static final Duration DEFAULT_RENEW_AFTER = Duration.ofMinutes(5);
+
+        public Relay {
+            if (renewAfter.isNegative()) {
+                throw new IllegalArgumentException("the renewal age cannot be negative");
+            }
+        }
+
+        /** A connection that is never renewed. */
+        public Relay(final RelayAddress address, final String key, final SSLContext tls, final HttpProxySetting proxy) {
+            this(address, key, tls, proxy, Duration.ZERO);
+        }
     }
 
     /**
@@ -95,7 +115,7 @@ public final class MuxTransport implements AutoCloseable {
             throw new UncheckedIOException("cannot open a selector: " + failed.getMessage(), failed);
         }
         final LinkDialer dialer = new LinkDialer(relay.address(), server, relay.key(), relay.tls(), relay.proxy());
-        return new LinkKeeper(dialer, loop, timer, side, settings, role);
+        return new LinkKeeper(dialer, loop, timer, side, settings, role, relay.renewAfter());
     }
 
     private static ScheduledExecutorService timer() {

@@ -158,6 +158,8 @@ public final class FakeMuxRelay implements AutoCloseable {
         final BlockingQueue<Frame> opens = new LinkedBlockingQueue<>();
         final AtomicInteger messages = new AtomicInteger();
         final AtomicInteger pings = new AtomicInteger();
+        /** The token of the last PING, for a test that answers it itself. */
+        volatile long lastPing;
         final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
 
         Peer(final String server, final Session session) {
@@ -172,6 +174,7 @@ public final class FakeMuxRelay implements AutoCloseable {
                     final byte[] copy = new byte[payload.remaining()];
                     payload.get(copy);
                     if (type == FrameType.PING) {
+                        lastPing = ByteBuffer.wrap(copy).getLong();
                         pings.incrementAndGet();
                         if (answerPings) {
                             send(out -> Frames.pong(out, ByteBuffer.wrap(copy).getLong()));
@@ -304,6 +307,10 @@ public final class FakeMuxRelay implements AutoCloseable {
 
         void refuse(final int tunnel, final int status, final String reason) {
             send(out -> Frames.refuse(out, tunnel, status, reason));
+        }
+
+        void pong(final long token) {
+            send(out -> Frames.pong(out, token));
         }
 
         void goaway(final String reason) {

@@ -76,8 +76,11 @@ final class MuxRig implements AutoCloseable {
         relay = new FakeMuxRelay(key, dir, keystore);
     }
 
+    /** The proxies' renewal age (--renew-after); zero, never, unless a test sets it before starting one. */
+    Duration renewAfter = Duration.ZERO;
+
     MuxTransport.Relay relayConfig(final SSLContext tls, final HttpProxySetting proxy) {
-        return new MuxTransport.Relay(RelayAddress.parse(relay.baseUrl()), key, tls, proxy);
+        return new MuxTransport.Relay(RelayAddress.parse(relay.baseUrl()), key, tls, proxy, renewAfter);
     }
 
     /** A client proxy for {@code office/echo}; returns the address to connect to. */

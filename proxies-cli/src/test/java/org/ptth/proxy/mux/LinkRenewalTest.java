@@ -1,0 +1,206 @@
+package org.ptth.proxy.mux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.ptth.protocol.mux.FrameType;
+import org.ptth.protocol.mux.Payloads;
+import org.ptth.proxy.net.HostPort;
+import org.ptth.proxy.server.Exposure;
+
+/**
+ * Renewal of a mux connection once it reaches its age (--renew-after), against a fake relay played
+ * frame by frame: the new connection is up and has named its ports before the old one hears GOAWAY,
+ * the old one's tunnels go on until they end, and a renewal that fails leaves the old one in charge.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LinkRenewalTest {
+
+    /** Short, so that the test sees a renewal soon; the heartbeat (1 s) and peer timeout (4 s) are MuxRig's. */
+    private static final Duration RENEW_AFTER = Duration.ofSeconds(1);
+
+    @TempDir
+    Path dir;
+
+    private MuxRig rig;
+    private ServerSocket target;
+    private final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        rig = new MuxRig(dir);
+        rig.renewAfter = RENEW_AFTER;
+        target = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final Thread acceptor = new Thread(() -> {
+            while (!target.isClosed()) {
+                try {
+                    final Socket socket = target.accept();
+                    socket.setSoTimeout(MuxRig.WAIT_SECONDS * 1000);
+                    accepted.add(socket);
+                } catch (final IOException closed) {
+                    return;
+                }
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        target.close();
+        for (final Socket socket : accepted) {
+            socket.close();
+        }
+        rig.close();
+    }
+
+    private Exposure echo() {
+        return new Exposure("echo", new HostPort("127.0.0.1", target.getLocalPort()));
+    }
+
+    private Socket nextTargetConnection() throws InterruptedException {
+        final Socket socket = accepted.poll(MuxRig.WAIT_SECONDS, TimeUnit.SECONDS);
+        if (socket == null) {
+            throw new AssertionError("the server proxy did not connect its target");
+        }
+        return socket;
+    }
+
+    /** The relay's side opens a tunnel to echo on {@code relay} and checks that the target got it. */
+    private Socket openTunnel(final FakeMuxRelay.Peer relay, final int number) throws Exception {
+        relay.open(number, "echo", "test", new byte[0]);
+        final Socket service = nextTargetConnection();
+        relay.expect(number, FrameType.OPENED);
+        return service;
+    }
+
+    private static void dataBothWays(final FakeMuxRelay.Peer relay, final int number, final Socket service,
+                                     final String text) throws Exception {
+        final byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        relay.data(number, bytes);
+        assertEquals(text, new String(service.getInputStream().readNBytes(bytes.length), StandardCharsets.US_ASCII));
+        service.getOutputStream().write(bytes);
+        FakeMuxRelay.Frame frame;
+        do {
+            frame = relay.next(number); // the proxy's grants come on the same tunnel
+        } while (frame.type() == FrameType.CREDIT);
+        assertEquals(FrameType.DATA, frame.type(), frame.text());
+        assertEquals(text, frame.text());
+    }
+
+    @Test
+    void aServerConnectionIsReplacedOnlyOnceTheNewOneIsUpAndTheOldOnesTunnelsGoOn() throws Exception {
+        rig.server(MuxRig.MUX, List.of(echo()));
+        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
+        assertEquals(List.of("echo"), Payloads.ports(first.expect(0, FrameType.LISTEN).buffer()));
+        // the relay does not answer the new connection's PING yet: it may not have read its LISTEN
+        rig.relay.answerPings = false;
+        final Socket service = openTunnel(first, 3);
+        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
+        assertEquals(List.of("echo"), Payloads.ports(second.expect(0, FrameType.LISTEN).buffer()));
+        assertNull(first.poll(0, 1_500), "the old connection heard something before the new one was answered");
+        rig.relay.answerPings = true;
+        second.pong(second.lastPing);
+
+        final FakeMuxRelay.Frame goaway = first.expect(0, FrameType.GOAWAY);
+        assertTrue(goaway.text().startsWith("renewed"), goaway.text());
+        rig.nextLine("connection 2 renews connection 1 (1 open tunnels finish there)");
+
+        // the old connection's tunnel goes on, and an OPEN the relay sent before it read the GOAWAY is served
+        dataBothWays(first, 3, service, "still flowing");
+        final Socket late = openTunnel(first, 4);
+        dataBothWays(first, 4, late, "late but served");
+        // new tunnels come on the new connection
+        final Socket fresh = openTunnel(second, 1);
+        dataBothWays(second, 1, fresh, "on the new one");
+
+        // once its last tunnel has ended, the old connection closes normally
+        first.abort(3, "done");
+        first.abort(4, "done");
+        final String closed = first.closes.poll(MuxRig.WAIT_SECONDS, TimeUnit.SECONDS);
+        assertTrue(closed != null && closed.startsWith("1000"), "the old connection's close: " + closed);
+        assertTrue(second.isOpen());
+    }
+
+    @Test
+    void aRenewalTheRelayRefusesLeavesTheOldConnectionInCharge() throws Exception {
+        rig.server(MuxRig.MUX, List.of(echo()));
+        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
+        first.expect(0, FrameType.LISTEN);
+        rig.relay.refuseStatus = 503;
+        rig.nextLine("renewing mux connection 1 failed: ");
+        // still the one that serves: no GOAWAY, and a new tunnel is accepted on it
+        final Socket service = openTunnel(first, 1);
+        dataBothWays(first, 1, service, "kept");
+        assertTrue(first.pending().stream().noneMatch(f -> f.type() == FrameType.GOAWAY), first.pending().toString());
+
+        rig.relay.refuseStatus = 0;
+        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
+        second.expect(0, FrameType.LISTEN);
+        first.expect(0, FrameType.GOAWAY);
+        dataBothWays(first, 1, service, "and still flowing");
+    }
+
+    @Test
+    void aNewConnectionLostBeforeItTookOverLeavesTheOldOneInCharge() throws Exception {
+        rig.server(MuxRig.MUX, List.of(echo()));
+        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
+        first.expect(0, FrameType.LISTEN);
+        rig.relay.answerPings = false;
+        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
+        second.expect(0, FrameType.LISTEN);
+        second.close(1011);
+        rig.nextLine("mux connection 2 lost before it took over from connection 1");
+        rig.relay.answerPings = true;
+        first.pong(first.lastPing);
+
+        final Socket service = openTunnel(first, 1);
+        dataBothWays(first, 1, service, "the old one serves");
+        // it named its ports again as it took over once more; the next renewal replaces it
+        first.expect(0, FrameType.LISTEN);
+        final FakeMuxRelay.Peer third = rig.relay.nextConnection();
+        third.expect(0, FrameType.LISTEN);
+        first.expect(0, FrameType.GOAWAY);
+    }
+
+    @Test
+    void aClientConnectionIsRenewedAndNewTunnelsGoOnTheNewOne() throws Exception {
+        final InetSocketAddress address = rig.client(MuxRig.MUX);
+        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
+        final Socket user = rig.connect(address);
+        user.getOutputStream().write("one".getBytes(StandardCharsets.US_ASCII));
+        final FakeMuxRelay.Frame open = first.nextOpen();
+        first.opened(open.tunnel());
+
+        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
+        first.expect(0, FrameType.GOAWAY);
+        final Socket later = rig.connect(address);
+        later.getOutputStream().write("two".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("echo", Payloads.open(second.nextOpen().buffer()).port());
+        assertTrue(first.opens.isEmpty(), "a new tunnel went on the old connection");
+
+        // the first tunnel still carries data on the old connection
+        first.data(open.tunnel(), "back".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("back", new String(user.getInputStream().readNBytes(4), StandardCharsets.US_ASCII));
+    }
+}
