@@ -206,9 +206,14 @@ public final class StandaloneTomcat implements AutoCloseable {
     }
 
     /**
-     * The lines of the console log that speak of a problem: SEVERE records and the leak warnings Tomcat
-     * prints when a web application stops (threads not stopped, ThreadLocals, drivers). Meaningful
-     * after {@link #close()}, when the web application has been stopped.
+     * The lines of the console log that speak of a problem of the relay: SEVERE records and the leak
+     * warnings Tomcat prints when a web application stops (threads not stopped, ThreadLocals, drivers).
+     * Meaningful after {@link #close()}, when the web application has been stopped.
+     *
+     * <p>Only the relay's lines count (see {@link #isTheRelays}): the server's own start-up also speaks
+     * of the host. With Debian's libtcnative-1 (1.2.35, which tomcat10 recommends) on the JVM's library
+     * path, every Tomcat here logs a SEVERE "incompatible version of the Apache Tomcat Native library"
+     * (10.1 and 11 want at least 1.3.8) before any web application exists; the relay uses none of it.
      */
     public List<String> problemLines() {
         return problemLinesSince(0);
@@ -227,7 +232,18 @@ public final class StandaloneTomcat implements AutoCloseable {
 
     /** {@link #problemLines()}, of what the console log got after {@code mark}. */
     public List<String> problemLinesSince(final long mark) {
-        return consoleTextSince(mark).lines().filter(l -> PROBLEM.matcher(l).find()).collect(Collectors.toList());
+        return consoleTextSince(mark).lines().filter(l -> PROBLEM.matcher(l).find() && isTheRelays(l))
+                .collect(Collectors.toList());
+    }
+
+    /**
+     * Whether a log line is about the relay: logged by its own code (org.ptth), naming its web application
+     * (Tomcat's deployment and leak messages say {@code [/ptth-relay]} or {@code [ptth-relay]}), or logged
+     * on a thread that serves requests, which here only the relay has.
+     */
+    private boolean isTheRelays(final String line) {
+        return line.contains("org.ptth.") || line.contains("[/" + contextName + "]")
+                || line.contains("[" + contextName + "]") || line.contains("-exec-");
     }
 
     /** How many times {@code text} occurs in what the console log got after {@code mark}. */
