@@ -3,7 +3,6 @@ package org.ptth.e2e;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.ptth.e2e.harness.AutoCloseables;
+import org.ptth.e2e.harness.ExternalTool;
 import org.ptth.e2e.harness.FreePorts;
 import org.ptth.e2e.harness.Keys;
 import org.ptth.e2e.harness.ProxyProcess;
@@ -37,8 +37,8 @@ import org.ptth.e2e.harness.TunnelClient;
  * with a copy of /etc/tomcat10 as conf/. The relay finds its configuration at its default location,
  * conf/ptth-relay.properties, with no system property, as an operator following the README sets it up.
  *
- * <p>Without the package the test is skipped, except under CI ({@code CI=true}), whose .ci/run
- * installs it: there a missing package is a failure.
+ * <p>Without the package the test is skipped, except under CI ({@code CI=true}), whose scripts/test
+ * installs it: there a missing package is a failure ({@link ExternalTool#assumePresent}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DebianTomcatIT {
@@ -59,10 +59,8 @@ class DebianTomcatIT {
     void startChain() throws IOException {
         final boolean installed = Files.isRegularFile(DEBIAN_HOME.resolve("bin/catalina.sh"))
                 && Files.isRegularFile(DEBIAN_CONF.resolve("server.xml"));
-        if (!installed && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("Debian's tomcat10 package is not installed; .ci/run should have installed it");
-        }
-        assumeTrue(installed, "Debian's tomcat10 package is not installed (apt-get install tomcat10)");
+        ExternalTool.assumePresent(installed, "Debian's tomcat10 not found (" + DEBIAN_HOME + "/bin/catalina.sh, "
+                + DEBIAN_CONF + "/server.xml): sudo apt-get install tomcat10");
 
         final Path jar = TestEnvironment.proxyJar();
         final Path work = TestEnvironment.newWorkDir(getClass().getSimpleName());

@@ -3,7 +3,6 @@ package org.ptth.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +29,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.ptth.e2e.harness.AutoCloseables;
 import org.ptth.e2e.harness.Browser;
+import org.ptth.e2e.harness.ExternalTool;
 import org.ptth.e2e.harness.FreePorts;
 import org.ptth.e2e.harness.Keys;
 import org.ptth.e2e.harness.Prometheus;
@@ -177,7 +177,7 @@ class ObservabilityIT {
     @Order(1)
     @Timeout(value = 240, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void metricsCountAKnownSequenceOfTunnels() throws Exception {
-        assumeTrue(Prometheus.PROMTOOL != null, Prometheus.PROMTOOL_MISSING);
+        ExternalTool.assumePresent(Prometheus.PROMTOOL != null, Prometheus.PROMTOOL_MISSING);
         Waits.until("both servers online in /metrics", SETTLE, () -> {
             try {
                 final var s = scrape();
@@ -331,7 +331,7 @@ class ObservabilityIT {
     @Order(4)
     @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void statusPageInARealBrowser() throws Exception {
-        assumeTrue(Browser.missing().isEmpty(), Browser.missing());
+        ExternalTool.assumePresent(Browser.missing().isEmpty(), Browser.missing());
         final String page = tomcat.relayBase().toString();
         final String withRole = page.replace("http://", "http://" + ADMIN + ":" + ADMIN_PASSWORD + "@");
         final ChromeDriver browser = Browser.start(work, 412, 915);

@@ -17,11 +17,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -30,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.ptth.e2e.harness.ExternalTool;
 import org.ptth.e2e.harness.FreePorts;
 import org.ptth.e2e.harness.TestEnvironment;
 import org.ptth.e2e.harness.Waits;
@@ -64,8 +63,9 @@ class ServiceScriptsIT {
     @BeforeAll
     void prepare() throws IOException {
         assumeTrue(System.getProperty("os.name", "").toLowerCase().contains("linux"), "Linux only");
-        assumeTrue(tool("start-stop-daemon").isPresent(), "start-stop-daemon (Debian's dpkg) not installed");
-        assumeTrue(tool("flock").isPresent() && tool("setsid").isPresent(), "flock and setsid (util-linux) needed");
+        ExternalTool.require("start-stop-daemon", "dpkg");
+        ExternalTool.require("flock", "util-linux");
+        ExternalTool.require("setsid", "util-linux");
         scripts = scriptsDir();
         work = TestEnvironment.newWorkDir(getClass().getSimpleName());
         // A copy of the jar: a rebuild of proxies-cli/target while a proxy runs would pull classes
@@ -349,13 +349,6 @@ class ServiceScriptsIT {
                 : TestEnvironment.confDir().getParent().resolve("scripts");
         assertTrue(Files.isExecutable(dir.resolve("ptth-proxy-cron")), "no scripts/ptth-proxy-cron in " + dir);
         return dir.toAbsolutePath().normalize();
-    }
-
-    private static Optional<Path> tool(final String name) {
-        final List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
-        dirs.addAll(List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"));
-        return dirs.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, name)).filter(Files::isExecutable)
-                .findFirst();
     }
 
     /**

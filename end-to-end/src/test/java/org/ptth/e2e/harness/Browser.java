@@ -24,10 +24,10 @@ public final class Browser {
     public static String missing() {
         final List<String> missing = new ArrayList<>();
         if (CHROMIUM == null) {
-            missing.add("chromium not found: apt-get install chromium");
+            missing.add("chromium not found: sudo apt-get install chromium");
         }
         if (CHROMEDRIVER == null) {
-            missing.add("chromedriver not found: apt-get install chromium-driver");
+            missing.add("chromedriver not found: sudo apt-get install chromium-driver");
         }
         return ExternalTool.missing(missing);
     }

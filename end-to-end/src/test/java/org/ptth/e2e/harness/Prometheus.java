@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 public final class Prometheus {
     /** Where promtool is, or null. */
     public static final Path PROMTOOL = ExternalTool.find("promtool", "/usr/bin/promtool");
-    public static final String PROMTOOL_MISSING = "promtool not found: apt-get install prometheus (Debian's"
+    public static final String PROMTOOL_MISSING = "promtool not found: sudo apt-get install prometheus (Debian's"
             + " package brings Prometheus's own text-format parser, promtool check metrics)";
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");

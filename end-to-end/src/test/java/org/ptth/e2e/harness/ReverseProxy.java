@@ -95,7 +95,7 @@ public final class ReverseProxy implements AutoCloseable {
                 "    }",
                 "}",
                 ""), StandardCharsets.UTF_8);
-        return proxy.start(List.of("nginx", "-p", dir.toString(), "-c", conf.toString(),
+        return proxy.start(List.of(ExternalTool.require("nginx", "nginx").toString(), "-p", dir.toString(), "-c", conf.toString(),
                 "-e", dir.resolve("error.log").toString()));
     }
 
@@ -142,7 +142,7 @@ public final class ReverseProxy implements AutoCloseable {
                 virtualHost,
                 "</VirtualHost>",
                 ""), StandardCharsets.UTF_8);
-        return proxy.start(List.of("apache2", "-d", dir.toString(), "-f", conf.toString(), "-DFOREGROUND"));
+        return proxy.start(List.of(ExternalTool.require("apache2", "apache2").toString(), "-d", dir.toString(), "-f", conf.toString(), "-DFOREGROUND"));
     }
 
     /**
@@ -170,7 +170,7 @@ public final class ReverseProxy implements AutoCloseable {
                 "    timeout server 60s",
                 sections.replace("bind :80\n", "bind 127.0.0.1:" + proxy.port + "\n"),
                 ""), StandardCharsets.UTF_8);
-        return proxy.start(List.of("haproxy", "-f", conf.toString(), "-db"));
+        return proxy.start(List.of(ExternalTool.require("haproxy", "haproxy").toString(), "-f", conf.toString(), "-db"));
     }
 
     private ReverseProxy start(final List<String> command) throws IOException {
@@ -288,7 +288,7 @@ public final class ReverseProxy implements AutoCloseable {
             final Path cert = dir.resolve("cert.pem");
             final Path key = dir.resolve("key.pem");
             final Path out = dir.resolve("openssl.out");
-            final List<String> command = List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+            final List<String> command = List.of(ExternalTool.require("openssl", "openssl").toString(), "req", "-x509", "-newkey", "rsa:2048", "-nodes",
                     "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=127.0.0.1",
                     "-addext", "subjectAltName=IP:127.0.0.1");
             final Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile())
