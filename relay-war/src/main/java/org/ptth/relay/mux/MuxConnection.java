@@ -59,6 +59,8 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
 
     private volatile Set<String> ports = Set.of();
     private volatile boolean goawayReceived;
+    /** Set by {@link #closeIfDrained()}: close as soon as the queue is written. */
+    private volatile boolean closeWhenWritten;
     private volatile long lastReceivedNanos = System.nanoTime();
     /** When a write last found the peer not reading while frames waited; 0 when it is not so. */
     private volatile long blockedSinceNanos;
@@ -370,6 +372,10 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
             }
             final int length = outbox.drainInto(message, Carrier.HEADER_ROOM, MESSAGE_BYTES);
             if (length == 0) {
+                if (closeWhenWritten) {
+                    close(CloseCodes.NORMAL, "going away, and no tunnel is left");
+                    return;
+                }
                 break;
             }
             carrier.send(message, length);
@@ -395,9 +401,14 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
         }
     }
 
+    /**
+     * The proxy said GOAWAY and its last tunnel has ended: the connection closes once what is queued
+     * for it (that tunnel's last DATA and END, say) has been written, never before.
+     */
     private void closeIfDrained() {
         if (goawayReceived && sides.isEmpty() && !closed.get()) {
-            close(CloseCodes.NORMAL, "going away, and no tunnel is left");
+            closeWhenWritten = true;
+            wake();
         }
     }
 

@@ -128,6 +128,24 @@ class MuxRoutingIT {
         assertEquals("1000 going away, and no tunnel is left", server.closedWith());
     }
 
+    @Test
+    void aConnectionThatSaidGoawayGetsItsLastTunnelsLastFramesBeforeItIsClosed() throws Exception {
+        relay = new EmbeddedRelay("");
+        final MuxClient server = connect(SERVER_KEY);
+        server.send(listen("ssh"), MuxClient.ping(1));
+        assertEquals(FrameType.PONG, server.next().type());
+        final MuxClient client = connect(CLIENT_KEY);
+        final MuxClient.Frame offer = openThrough(client, server, 1);
+        // the client proxy renews its connection: GOAWAY on this one, whose tunnel has sent all it had
+        client.send(end(1), MuxClient.goaway("renewed"), MuxClient.ping(2));
+        server.expect(FrameType.END, offer.tunnel());
+        // the server's last bytes and END come in one message: the tunnel is over at once
+        server.send(data(offer.tunnel(), "last words".getBytes(StandardCharsets.US_ASCII)), end(offer.tunnel()));
+        assertEquals("last words", new String(client.expect(FrameType.DATA, 1).payload(), StandardCharsets.US_ASCII));
+        client.expect(FrameType.END, 1);
+        assertEquals("1000 going away, and no tunnel is left", client.closedWith());
+    }
+
     private static MuxClient.Frame openThroughPort(final MuxClient client, final MuxClient server, final int number,
                                                    final String port) throws Exception {
         client.open(number, port, new byte[0]);
