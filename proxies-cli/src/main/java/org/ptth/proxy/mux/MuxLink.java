@@ -111,7 +111,8 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
     @Override
     public CompletionStage<?> onClose(final WebSocket webSocket, final int statusCode, final String reason) {
         lose("the relay closed the connection (" + statusCode
-                + (reason == null || reason.isEmpty() ? "" : " " + Reasons.printable(reason)) + ")");
+                + (reason == null || reason.isEmpty() ? "" : " " + Reasons.printable(reason)) + ")",
+                statusCode == NORMAL_CLOSURE);
         return null;
     }
 
@@ -292,8 +293,16 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
     }
 
     private void lose(final String reason) {
+        lose(reason, false);
+    }
+
+    /**
+     * @param normal a normal close by the relay (1000: GOAWAY, and every tunnel over at the relay):
+     *               tunnels whose END came both ways still write what they hold to their socket
+     */
+    private void lose(final String reason, final boolean normal) {
         final WebSocket ws = socket;
-        if (!end(reason)) {
+        if (!end(reason, normal)) {
             return;
         }
         if (ws != null) {
@@ -312,14 +321,24 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
         lose("protocol error: " + problem);
     }
 
-    /** Ends the link once; every tunnel on it is reset. False when it had ended already. */
     private boolean end(final String reason) {
+        return end(reason, false);
+    }
+
+    /**
+     * Ends the link once; every tunnel on it is reset, but on a normal close those that need the link
+     * no more (END both ways: they only write what they hold). False when it had ended already.
+     */
+    private boolean end(final String reason, final boolean normal) {
         if (!over.compareAndSet(false, true)) {
             return false;
         }
         loop.removeRoundHook(flushRound);
         final List<MuxTunnel> cut = new ArrayList<>(tunnels.values());
         for (final MuxTunnel tunnel : cut) {
+            if (normal && tunnel.endedBothWays()) {
+                continue;
+            }
             tunnel.linkLost("connection to the relay " + reason);
         }
         tunnels.clear();

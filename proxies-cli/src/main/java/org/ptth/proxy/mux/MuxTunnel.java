@@ -423,6 +423,11 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
     }
 
     /** The link is gone: the TCP connection is reset, nothing is sent. */
+    /** END has gone out and come in: the tunnel needs its link no more, only to write what it holds. */
+    synchronized boolean endedBothWays() {
+        return phase != Phase.OVER && readEnded && endReceived;
+    }
+
     void linkLost(final String reason) {
         abort(reason, false);
     }

@@ -184,6 +184,47 @@ class LinkRenewalTest {
     }
 
     @Test
+    void aTunnelOverAtTheRelayWritesWhatItHoldsWhenTheRelayThenClosesTheConnection() throws Exception {
+        rig.renewAfter = Duration.ZERO;
+        final InetSocketAddress address = rig.client(MuxRig.MUX);
+        final FakeMuxRelay.Peer relay = rig.relay.nextConnection();
+        final Socket user = new Socket();
+        user.setReceiveBufferSize(4096);
+        user.connect(address);
+        user.setSoTimeout(MuxRig.WAIT_SECONDS * 1000);
+        user.getOutputStream().write('q');
+        user.shutdownOutput();
+        final int tunnel = relay.nextOpen().tunnel();
+        relay.opened(tunnel);
+        relay.expect(tunnel, FrameType.END);
+        // the user reads nothing yet: send what the proxy grants until it grants no more, so that the
+        // proxy holds bytes its socket has not taken
+        final java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
+        long credit = org.ptth.protocol.mux.Frames.INITIAL_WINDOW;
+        int seed = 0;
+        while (true) {
+            while (credit > 0) {
+                final byte[] chunk = MuxClientTest.random((int) Math.min(credit, 16_384), ++seed);
+                relay.data(tunnel, chunk);
+                sent.writeBytes(chunk);
+                credit -= chunk.length;
+            }
+            final FakeMuxRelay.Frame more = relay.poll(tunnel, 1_000);
+            if (more == null) {
+                break;
+            }
+            assertEquals(FrameType.CREDIT, more.type(), more.text());
+            credit += Payloads.credit(more.buffer());
+        }
+        // the tunnel is over at the relay, which closes the connection the proxy had said GOAWAY on
+        relay.end(tunnel);
+        relay.close(1000);
+        final byte[] got = user.getInputStream().readAllBytes();
+        assertEquals(sent.size(), got.length, "every byte, then the end of stream (no reset)");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(sent.toByteArray(), got);
+    }
+
+    @Test
     void aClientConnectionIsRenewedAndNewTunnelsGoOnTheNewOne() throws Exception {
         final InetSocketAddress address = rig.client(MuxRig.MUX);
         final FakeMuxRelay.Peer first = rig.relay.nextConnection();
