@@ -53,7 +53,7 @@ final class ClassicClientSide extends ClassicSide {
     public void opened() {
         // another thread's call, which its client may be dropping right now: under the exchange's guard
         connect.prepareHead(head -> {
-            streamingHead(head, duplex, flowControl);
+            CallHeaders.streamingHead(head, duplex, flowControl);
             head.setHeader(CallHeaders.CONNECTION_ID, id);
         });
         connect.addRoles(duplex ? 2 : 1);

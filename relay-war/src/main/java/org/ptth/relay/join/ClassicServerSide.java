@@ -87,7 +87,7 @@ final class ClassicServerSide extends ClassicSide {
             agreeFlowControl();
         }
         accept.onFailure(this);
-        streamingHead(accept.response(), duplexAccept, flowControl);
+        CallHeaders.streamingHead(accept.response(), duplexAccept, flowControl);
         accept.addRoles(duplexAccept ? 2 : 1);
         if (duplexAccept) {
             gate.admitStream();

@@ -1,6 +1,5 @@
 package org.ptth.relay.join;
 
-import jakarta.servlet.http.HttpServletResponse;
 import org.ptth.protocol.mux.Frames;
 import org.ptth.protocol.pth1.FrameFormat;
 import org.ptth.relay.auth.Principal;
@@ -241,21 +240,6 @@ abstract class ClassicSide implements Side, Joins.Calls, Exchange.Failure, Frame
         body.onFailure(this);
         body.addRoles(1);
         source.attach(body, segment == null || segment.last());
-    }
-
-    /** The head of a streamed response, as the relay's other streamed responses have it. */
-    protected static void streamingHead(final HttpServletResponse response, final boolean duplexConfirmed,
-                                        final boolean flowControlConfirmed) {
-        response.setStatus(200);
-        response.setContentType("application/octet-stream");
-        response.setHeader("Cache-Control", "no-store");
-        response.setHeader("X-Accel-Buffering", "no");
-        if (duplexConfirmed) {
-            response.setHeader(CallHeaders.DUPLEX, "1");
-        }
-        if (flowControlConfirmed) {
-            response.setHeader(CallHeaders.FLOW_CONTROL, "1");
-        }
     }
 
     protected static RelayException unknownId() {

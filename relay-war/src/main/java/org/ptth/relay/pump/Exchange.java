@@ -208,6 +208,8 @@ public final class Exchange implements AsyncListener {
             response.setStatus(200);
             response.setContentType("text/plain;charset=UTF-8");
             response.setHeader("Cache-Control", "no-store");
+            // completed from the connect's thread: the connection ends with it (CallHeaders.streamingHead says why)
+            response.setHeader("Connection", "close");
             response.setHeader(header, value);
             final byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             response.setContentLength(bytes.length);

@@ -179,11 +179,11 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         registry.leftPending(this);
         accept.onFailure(this);
 
-        streamingHeaders(accept.response(), acceptDuplex, flowControl);
+        CallHeaders.streamingHead(accept.response(), acceptDuplex, flowControl);
         accept.addRoles(acceptDuplex ? 2 : 1);
         // the connect is another thread's call, which its client may be dropping right now
         connect.prepareHead(head -> {
-            streamingHeaders(head, connectDuplex, flowControl);
+            CallHeaders.streamingHead(head, connectDuplex, flowControl);
             head.setHeader(ID_HEADER, id);
         });
         connect.addRoles(connectDuplex ? 2 : 1);
@@ -231,20 +231,6 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
     @Override
     public long downBytes() {
         return downstream.bytes();
-    }
-
-    private static void streamingHeaders(final HttpServletResponse response, final boolean duplex,
-                                         final boolean flowControl) {
-        response.setStatus(200);
-        response.setContentType("application/octet-stream");
-        response.setHeader("Cache-Control", "no-store");
-        response.setHeader("X-Accel-Buffering", "no");
-        if (duplex) {
-            response.setHeader(DUPLEX_HEADER, "1");
-        }
-        if (flowControl) {
-            response.setHeader(FLOW_CONTROL_HEADER, "1");
-        }
     }
 
     /** The client's upstream body; {@code segment} is null for a streaming body, else "more" or "last". */

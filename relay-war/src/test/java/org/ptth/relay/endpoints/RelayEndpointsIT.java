@@ -112,6 +112,8 @@ class RelayEndpointsIT {
         final String id = offer.headers().firstValue("Ptth-Connection-Id").orElseThrow();
         assertTrue(id.matches(ID_ALPHABET), id);
         assertEquals(id + "\n", offer.body());
+        // answered from the connect's thread: the poll's connection ends with it (CallHeaders.streamingHead)
+        assertEquals("close", offer.headers().firstValue("Connection").orElse(null));
         final HttpResponse<InputStream> accept = calls.download(SRV, "v1/srv/accept/" + id).get(30, TimeUnit.SECONDS);
         final HttpResponse<InputStream> connected = connect.get(30, TimeUnit.SECONDS);
         for (final HttpResponse<InputStream> streamed : List.of(accept, connected)) {
@@ -120,6 +122,8 @@ class RelayEndpointsIT {
             assertEquals("no-store", streamed.headers().firstValue("Cache-Control").orElse(null));
             assertEquals("no", streamed.headers().firstValue("X-Accel-Buffering").orElse(null));
             assertTrue(streamed.headers().firstValue("Ptth-Duplex").isEmpty());
+            // a four-stream sink's connection is not reused after it (CallHeaders.streamingHead)
+            assertEquals("close", streamed.headers().firstValue("Connection").orElse(null));
         }
         assertEquals(id, connected.headers().firstValue("Ptth-Connection-Id").orElse(null));
         return new Opened(id, connected, accept);
