@@ -56,6 +56,8 @@ final class FrameBatch {
     private boolean failed;
     private long messages;
     private long frames;
+    /** Waiting for everything appended to have been sent: a link about to close. */
+    private final java.util.List<java.util.concurrent.CompletableFuture<Void>> idle = new java.util.ArrayList<>();
 
     FrameBatch(final Sender sender, final Events events) {
         this.sender = sender;
@@ -151,6 +153,22 @@ final class FrameBatch {
         transmit(next);
     }
 
+    /**
+     * Sends what has gathered and completes once nothing is left to send (or sending failed): what a
+     * connection must wait for before its close frame, which would otherwise overtake its last frames.
+     */
+    java.util.concurrent.CompletableFuture<Void> allSent() {
+        flush();
+        synchronized (this) {
+            if (failed || !sending) {
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+            final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+            idle.add(done);
+            return done;
+        }
+    }
+
     /** Messages and frames sent so far, for the measurements of batching. */
     synchronized long messages() {
         return messages;
@@ -178,6 +196,7 @@ final class FrameBatch {
         }
         final ByteBuffer next;
         final boolean resume;
+        final java.util.List<java.util.concurrent.CompletableFuture<Void>> nowIdle;
         synchronized (this) {
             if (pool.size() < POOLED) {
                 pool.add(message.clear());
@@ -188,7 +207,12 @@ final class FrameBatch {
             if (resume) {
                 wasBackedUp = false;
             }
+            nowIdle = sending || idle.isEmpty() ? java.util.List.of() : new java.util.ArrayList<>(idle);
+            if (!nowIdle.isEmpty()) {
+                idle.clear();
+            }
         }
+        nowIdle.forEach(done -> done.complete(null));
         if (resume) {
             events.drained();
         }
@@ -206,6 +230,12 @@ final class FrameBatch {
             sealed.clear();
             filling = null;
         }
+        final java.util.List<java.util.concurrent.CompletableFuture<Void>> waiting;
+        synchronized (this) {
+            waiting = new java.util.ArrayList<>(idle);
+            idle.clear();
+        }
+        waiting.forEach(done -> done.complete(null));
         events.sendFailed(failure);
     }
 

@@ -276,12 +276,15 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
     /** Closes the connection normally (its tunnels, if any, are cut). */
     void close(final String reason) {
         final WebSocket ws = socket;
-        if (!end("closed: " + reason)) {
-            return;
-        }
-        if (ws != null) {
-            ws.sendClose(NORMAL_CLOSURE, "").whenComplete((ignored, failure) -> ws.abort());
-        }
+        // the frames already batched first (a last tunnel's END): the close frame must not overtake them
+        batch.allSent().whenComplete((sent, failed) -> {
+            if (!end("closed: " + reason)) {
+                return;
+            }
+            if (ws != null) {
+                ws.sendClose(NORMAL_CLOSURE, "").whenComplete((ignored, failure) -> ws.abort());
+            }
+        });
     }
 
     /** Cuts the connection at once (stopping, or a connection given up on); its tunnels are reset. */

@@ -143,6 +143,27 @@ class LinkRenewalTest {
     }
 
     @Test
+    void aReplacedConnectionSendsItsLastTunnelsEndBeforeItCloses() throws Exception {
+        rig.server(MuxRig.MUX, List.of(echo()));
+        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
+        first.expect(0, FrameType.LISTEN);
+        final Socket service = openTunnel(first, 1);
+        rig.relay.nextConnection().expect(0, FrameType.LISTEN);
+        first.expect(0, FrameType.GOAWAY);
+        // the tunnel ends cleanly both ways: the connection's last frame is its END, then the close
+        first.end(1);
+        assertEquals(-1, service.getInputStream().read());
+        service.shutdownOutput();
+        FakeMuxRelay.Frame last;
+        do {
+            last = first.next(1);
+        } while (last.type() == FrameType.CREDIT);
+        assertEquals(FrameType.END, last.type(), last.text());
+        final String closed = first.closes.poll(MuxRig.WAIT_SECONDS, TimeUnit.SECONDS);
+        assertTrue(closed != null && closed.startsWith("1000"), "the old connection's close: " + closed);
+    }
+
+    @Test
     void aRenewalTheRelayRefusesLeavesTheOldConnectionInCharge() throws Exception {
         rig.server(MuxRig.MUX, List.of(echo()));
         final FakeMuxRelay.Peer first = rig.relay.nextConnection();
