@@ -40,9 +40,19 @@ public final class ProxyProcess implements AutoCloseable {
     /** Starts {@code java -jar JAR ARGS...}; logs go to {@code logDir/LABEL.log} (stderr) and {@code .out}. */
     public static ProxyProcess start(final String label, final Path jar, final Path logDir, final List<String> args)
             throws IOException {
+        return start(label, jar, logDir, List.of(), args);
+    }
+
+    /**
+     * {@code java JVMOPTIONS... -jar JAR ARGS...}: options for the JVM itself, e.g. a smaller heap and
+     * compiler for tests that start many proxies at once.
+     */
+    public static ProxyProcess start(final String label, final Path jar, final Path logDir,
+            final List<String> jvmOptions, final List<String> args) throws IOException {
         Files.createDirectories(logDir);
         final List<String> command = new ArrayList<>();
         command.add(TestEnvironment.javaExecutable().toString());
+        command.addAll(jvmOptions);
         command.add("-jar");
         command.add(jar.toString());
         command.addAll(args);

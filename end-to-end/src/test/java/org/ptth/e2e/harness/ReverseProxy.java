@@ -58,12 +58,54 @@ public final class ReverseProxy implements AutoCloseable {
     }
 
     /**
+     * A file of conf/ for several relays, with the addresses {@code 127.0.0.1:8080}, {@code :8081},
+     * {@code :8082} ... replaced in that order by {@code tomcats} (HOST:PORT each). Fails unless the file
+     * names exactly as many.
+     */
+    public static String clusterSnippet(final String confFile, final List<String> tomcats) throws IOException {
+        final Path file = TestEnvironment.confDir().resolve(confFile);
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < tomcats.size(); i++) {
+            final String placeholder = "127.0.0.1:" + (8080 + i);
+            if (!text.contains(placeholder)) {
+                throw new IllegalStateException(file + " does not mention " + placeholder + " (relay " + (i + 1) + ")");
+            }
+            text = text.replace(placeholder, tomcats.get(i));
+        }
+        if (text.contains("127.0.0.1:" + (8080 + tomcats.size()))) {
+            throw new IllegalStateException(file + " names more relays than the " + tomcats.size() + " given");
+        }
+        return text;
+    }
+
+    /**
+     * The two parts of an nginx snippet made of an http-level part and a server-level part, split at
+     * the line {@value #NGINX_SERVER_PART}: what goes into http { } and what goes into server { }.
+     */
+    public static String[] nginxParts(final String snippet) {
+        final int at = snippet.indexOf(NGINX_SERVER_PART + "\n");
+        if (at < 0) {
+            throw new IllegalArgumentException("the nginx snippet has no line \"" + NGINX_SERVER_PART + "\"");
+        }
+        return new String[] {snippet.substring(0, at), snippet.substring(at)};
+    }
+
+    /** The line of an nginx snippet before which its server { } part starts. */
+    public static final String NGINX_SERVER_PART = "# ---- server { } block ----";
+
+    /**
      * nginx with {@code serverBlock} (location blocks and the like) inside its only server block.
      *
      * @param tls the certificate and key in PEM files for an HTTPS listener, or null for plain HTTP
      */
     public static ReverseProxy nginx(final String label, final Path dir, final String serverBlock, final Tls tls)
             throws IOException {
+        return nginx(label, dir, "", serverBlock, tls);
+    }
+
+    /** nginx with {@code httpBlock} (map, upstream) in its http block and {@code serverBlock} in its server block. */
+    public static ReverseProxy nginx(final String label, final Path dir, final String httpBlock,
+            final String serverBlock, final Tls tls) throws IOException {
         final ReverseProxy proxy = new ReverseProxy(label, dir, tls == null ? "http" : "https", FreePorts.next());
         Files.createDirectories(dir.resolve("temp"));
         final Path conf = dir.resolve("nginx.conf");
@@ -86,6 +128,7 @@ public final class ReverseProxy implements AutoCloseable {
                 "    fastcgi_temp_path " + temp + "/fastcgi;",
                 "    uwsgi_temp_path " + temp + "/uwsgi;",
                 "    scgi_temp_path " + temp + "/scgi;",
+                httpBlock,
                 "    server {",
                 "        listen 127.0.0.1:" + proxy.port + (tls == null ? "" : " ssl") + ";",
                 "        server_name 127.0.0.1;",

@@ -292,6 +292,30 @@ public final class StandaloneTomcat implements AutoCloseable {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
     }
 
+    /**
+     * SIGKILL at once, to Tomcat's JVM and anything it started: a relay node that dies (kill -9, a
+     * machine gone), with no shutdown and no GOAWAY. {@link #start()} may start it again.
+     */
+    public void kill() {
+        final Process p = process;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        final List<ProcessHandle> all = p.descendants().collect(Collectors.toList());
+        all.forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.waitFor(10, TimeUnit.SECONDS);
+            for (final ProcessHandle h : all) {
+                h.onExit().get(10, TimeUnit.SECONDS);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("Tomcat's processes did not exit after SIGKILL", e);
+        }
+    }
+
     private void layOut() throws IOException {
         if (Files.exists(base)) {
             try (Stream<Path> entries = Files.list(base)) {
