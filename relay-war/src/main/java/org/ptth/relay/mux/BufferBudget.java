@@ -26,10 +26,8 @@ final class BufferBudget {
     /** Bytes left the relay; connections held back by the total hear of it once it is under the limit. */
     void release(final long bytes) {
         if (queued.addAndGet(-bytes) < max.getAsLong() && !waiting.isEmpty()) {
-            for (final MuxConnection connection : waiting) {
-                if (waiting.remove(connection)) {
-                    connection.wake();
-                }
+            for (final MuxConnection connection : Waiters.takeAll(waiting)) {
+                connection.wake(); // may wait again: it is back in the set, for the next release
             }
         }
     }

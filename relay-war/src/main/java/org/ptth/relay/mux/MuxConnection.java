@@ -323,10 +323,11 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
             }
             return;
         }
-        for (final MuxSide waiter : creditWaiters) {
-            if (creditWaiters.remove(waiter)) {
-                waiter.tunnel().roomAvailable(waiter);
-            }
+        // Taken out first, woken after: a woken tunnel that finds the connection backed up again
+        // (another thread queued meanwhile) adds itself back, and an iteration that met it again
+        // would never end (it did: a writer thread spun here, so the connection was never read again).
+        for (final MuxSide waiter : Waiters.takeAll(creditWaiters)) {
+            waiter.tunnel().roomAvailable(waiter);
         }
     }
 
