@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -70,6 +71,7 @@ class ForwardingIT {
     static final int HEARTBEAT_SECONDS = 1;
     private static final int READ_TIMEOUT_MILLIS = 60_000;
     private static final long BULK_BYTES = 64L * 1024 * 1024;
+    private static final long PARALLEL_UPLOAD_BYTES = 16L * 1024 * 1024;
     private static final int REPLY_BYTES = 1024 * 1024;
     private static final int TUNNELS = 100;
     private static final long PAUSED_READER_BYTES = 64L * 1024 * 1024;
@@ -85,6 +87,7 @@ class ForwardingIT {
     static final String REFUSING_PORT = "closed";
 
     private final BlockingQueue<Bulk> bulkResults = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Bulk> uploadResults = new LinkedBlockingQueue<>();
     private final BlockingQueue<Socket> handedOver = new LinkedBlockingQueue<>();
 
     private Path work;
@@ -146,6 +149,7 @@ class ForwardingIT {
                 'E', TcpHandlers.echo(),
                 'R', TcpHandlers.digestThenReply(REPLY_BYTES),
                 'B', TcpHandlers.sinkAndSource(BULK_BYTES, bulkResults),
+                'U', TcpHandlers.sinkAndSource(0, uploadResults),
                 'H', TcpHandlers.handOver(handedOver))));
 
         final RelayConfig config = RelayConfig.create(work.resolve("relay.properties"))
@@ -251,6 +255,7 @@ class ForwardingIT {
         target.clearErrors();
         handedOver.clear();
         bulkResults.clear();
+        uploadResults.clear();
     }
 
     @AfterEach
@@ -279,6 +284,50 @@ class ForwardingIT {
             assertEquals(uploaded, atServer.received(), "client -> server: what the server read");
             assertEquals(atServer.sent(), downloaded, "server -> client: what the client read");
             assertEquals(BULK_BYTES, downloaded.bytes());
+        }
+        assertNoServerErrors();
+    }
+
+    /**
+     * Eight bulk uploads at once, as iperf3 -P 8 makes them: the relay's queue towards the server
+     * proxy backs up and its tunnels wait for room while the client keeps sending. Every byte of
+     * every stream must arrive (a relay writer once spun forever at that point, and every tunnel of
+     * the connection stopped until it was closed as silent).
+     */
+    @Test
+    @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void eightBulkUploadsAtOnce() throws Exception {
+        final int streams = 8;
+        final List<Socket> sockets = new ArrayList<>();
+        final List<FutureTask<Transfer>> uploads = new ArrayList<>();
+        try {
+            for (int i = 0; i < streams; i++) {
+                final Socket socket = connect(clientPort);
+                sockets.add(socket);
+                socket.getOutputStream().write('U');
+                final long seed = 800 + i;
+                uploads.add(inBackground("upload-" + i, () -> {
+                    final Transfer sent = Transfer.writeRandom(socket.getOutputStream(), PARALLEL_UPLOAD_BYTES, seed);
+                    socket.shutdownOutput();
+                    return sent;
+                }));
+            }
+            final List<Transfer> sent = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                sent.add(uploads.get(i).get(240, TimeUnit.SECONDS));
+                assertEquals(-1, sockets.get(i).getInputStream().read(), "the server's end follows the upload's");
+            }
+            final List<Transfer> received = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                final Bulk atServer = uploadResults.poll(60, TimeUnit.SECONDS);
+                assertNotNull(atServer, "only " + i + " of " + streams + " uploads reached their end at the server");
+                received.add(atServer.received());
+            }
+            assertEquals(Set.copyOf(sent), Set.copyOf(received), "what the server read, stream by stream");
+        } finally {
+            for (final Socket socket : sockets) {
+                socket.close();
+            }
         }
         assertNoServerErrors();
     }
