@@ -48,7 +48,8 @@ import static org.ptth.relay.support.MuxClient.opened;
  * in an embedded Tomcat: the relay speaks PTH1 on the HTTP side, every byte is checked both ways,
  * half-close, refusals, aborts, credit in both directions, segmented uploads and heartbeats.
  */
-@Timeout(value = 90, unit = TimeUnit.SECONDS)
+// on a thread of its own, so that a blocking read that never returns fails the test instead of hanging it
+@Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MuxJoinIT {
     private static EmbeddedRelay relay;
     private static RelayCalls calls;
