@@ -69,7 +69,9 @@ class ReverseProxyIT extends ForwardingIT {
         NGINX_DEFAULTS("nginx with its defaults, proxies with --transport four-stream --upload segments"),
         /** The mux upgrade does not pass (nginx drops Upgrade): auto falls back to four-stream. */
         NGINX_DEFAULTS_AUTO("nginx with its defaults, proxies with the default transport (auto) and --upload segments"),
-        NGINX_TLS("nginx over TLS, conf/nginx-ptth-relay.conf, proxies with --ca-file"),
+        NGINX_TLS("nginx over TLS, conf/nginx-ptth-relay.conf, proxies with --ca-file and the default transport (auto: mux)"),
+        APACHE_MUX("Apache httpd, conf/apache-ptth-relay.conf, the default transport (auto: mux)"),
+        HAPROXY_MUX("HAProxy, conf/haproxy-ptth-relay.cfg, the default transport (auto: mux)"),
         HAPROXY_DUPLEX("HAProxy, conf/haproxy-ptth-relay.cfg, proxies with --transport duplex"),
         /** Fails bulkBothWaysAtOnceThroughOneTunnel (connection reset); docs/reverse-proxies.md. */
         NGINX_DUPLEX("nginx, conf/nginx-ptth-relay.conf, proxies with --transport duplex", false),
@@ -145,9 +147,9 @@ class ReverseProxyIT extends ForwardingIT {
         reverseProxy = switch (front) {
             case NGINX, NGINX_DUPLEX -> ReverseProxy.nginx(label, dir,
                     ReverseProxy.snippet("nginx-ptth-relay.conf", tomcatAddress), null);
-            case APACHE, APACHE_DUPLEX -> ReverseProxy.apache(label, dir,
+            case APACHE, APACHE_DUPLEX, APACHE_MUX -> ReverseProxy.apache(label, dir,
                     ReverseProxy.snippet("apache-ptth-relay.conf", tomcatAddress));
-            case HAPROXY, HAPROXY_DUPLEX -> ReverseProxy.haproxy(label, dir,
+            case HAPROXY, HAPROXY_DUPLEX, HAPROXY_MUX -> ReverseProxy.haproxy(label, dir,
                     ReverseProxy.snippet("haproxy-ptth-relay.cfg", tomcatAddress));
             case NGINX_DEFAULTS, NGINX_DEFAULTS_AUTO -> ReverseProxy.nginx(label, dir,
                     String.format(Locale.ROOT, NGINX_DEFAULTS_LOCATION, tomcatAddress), null);
@@ -191,10 +193,11 @@ class ReverseProxyIT extends ForwardingIT {
     @Override
     protected List<String> proxyOptions() {
         return switch (front) {
-            // the proxies' default (auto) is left to NGINX_DEFAULTS_AUTO: MuxFrontsIT runs mux through each front
+            // the proxies' default (auto) where a front passes WebSocket: mux, every check of ForwardingIT
             case NGINX_DEFAULTS -> List.of("--transport", "four-stream", "--upload", "segments");
             case NGINX_DEFAULTS_AUTO -> List.of("--upload", "segments");
-            case NGINX_TLS -> List.of("--transport", "four-stream", "--ca-file", tls.certificate().toString());
+            case NGINX_TLS -> List.of("--ca-file", tls.certificate().toString());
+            case APACHE_MUX, HAPROXY_MUX -> List.of();
             case NGINX_DUPLEX, APACHE_DUPLEX, HAPROXY_DUPLEX -> List.of("--transport", "duplex");
             default -> List.of("--transport", "four-stream");
         };
