@@ -31,12 +31,23 @@ final class GuardedOutput extends ServletOutputStream {
     /**
      * Not under the guard: called from a thread that is not the container's, Tomcat runs the first
      * callback right here under the connection's own lock, which the container's error callback
-     * holds while it waits for the guard. Set once, when the splice takes the call up.
+     * holds while it waits for the guard. Set once, when the splice takes the call up. The call may
+     * be lost and recycled between the check and the set: the listener is wrapped so that callbacks
+     * from then on, maybe of the next request on the connection, never reach the relay's listener;
+     * and a recycled stream that refuses the listener (Tomcat's CoyoteOutputStream throws once its
+     * request was recycled) is this lost call's failure, not the caller's: its next use fails.
      */
     @Override
     public void setWriteListener(final WriteListener listener) {
-        if (!guard.isLost()) {
-            out.setWriteListener(listener);
+        if (guard.isLost()) {
+            return;
+        }
+        try {
+            out.setWriteListener(GuardedListener.writing(listener, guard));
+        } catch (final RuntimeException e) {
+            if (!guard.isLost()) {
+                throw e;
+            }
         }
     }
 

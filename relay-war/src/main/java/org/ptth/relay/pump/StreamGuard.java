@@ -18,7 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * lock of the call's async state, which the container holds while it reports the completion; that
  * report comes only after the call's one completion (the exchange completes once), or after the
  * error callback has shut this guard. Setting a read or write listener can take the connection's
- * lock, and stays outside.
+ * lock, and stays outside; {@link GuardedListener} keeps the callbacks of a lost call away from the
+ * relay instead.
  */
 final class StreamGuard {
     /** A use of a call that the container has already given up. */
@@ -67,6 +68,11 @@ final class StreamGuard {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** What a use of the lost call fails with. */
+    LostException lostException() {
+        return new LostException(label);
     }
 
     boolean isLost() {

@@ -292,8 +292,8 @@ class SpliceTest {
     void attachingRegistersListenersAndCommitsTheSinkAtOnce() throws IOException {
         attachBoth();
 
-        verify(out).setWriteListener(splice);
-        verify(in).setReadListener(splice);
+        verify(out).setWriteListener(guarding(splice));
+        verify(in).setReadListener(guarding(splice));
         verify(out, times(1)).flush();
         assertTrue(sink.committed.get());
         verify(in, never()).read(any(byte[].class), anyInt(), anyInt());
@@ -881,7 +881,7 @@ class SpliceTest {
         final Input second = new Input();
         final Side next = sourceSide("upstream S/x #2", second);
         splice.attachSegment(next.exchange, true);
-        verify(second.stream).setReadListener(splice);
+        verify(second.stream).setReadListener(guarding(splice));
         second.script(bytes("two"), EOF);
         splice.onDataAvailable();
 
@@ -891,7 +891,7 @@ class SpliceTest {
         assertSame(second.stream, firstOfSecond.stream());
         assertEquals(0, firstOfSecond.offset());
         // One sink all along.
-        verify(out, times(1)).setWriteListener(splice);
+        verify(out, times(1)).setWriteListener(guarding(splice));
         verify(events, times(1)).segmentDone(splice);
         verify(source.async, times(1)).complete();
         verify(source.response, never()).setStatus(410);
@@ -1211,5 +1211,10 @@ class SpliceTest {
                 new String(b, StandardCharsets.UTF_8).equals("tunnel closed: tunnel closed\n")));
         verify(late.async, times(1)).complete();
         verify(events, times(1)).spliceEnded(splice);
+    }
+
+    /** The listener given to the container: the splice, behind its call's guard. */
+    private static <T> T guarding(final Splice splice) {
+        return argThat(listener -> listener instanceof GuardedListener guarded && guarded.isFor(splice));
     }
 }
