@@ -151,7 +151,9 @@ abstract class ClassicSide implements Side, Joins.Calls, Exchange.Failure, Frame
 
     @Override
     public void written(final int dataBytes) {
-        tunnel.credit(this, dataBytes);
+        // up to the window's maximum: after a "without limit" grant the window is already full, and
+        // bytes that were queued here before it would be granted a second time
+        tunnel.creditUpTo(this, dataBytes);
     }
 
     @Override
