@@ -129,6 +129,11 @@ class ForwardingIT {
         return proxyOptions();
     }
 
+    /** How long the relay parks a listen poll (listen.timeout); a subclass may shorten it. */
+    protected Duration listenTimeout() {
+        return Duration.ofSeconds(20);
+    }
+
     /** Lets a subclass add to the Tomcat (a Valve, say) before it starts. */
     protected StandaloneTomcat.Builder configureTomcat(final StandaloneTomcat.Builder builder) {
         return builder;
@@ -153,7 +158,7 @@ class ForwardingIT {
                 'H', TcpHandlers.handOver(handedOver))));
 
         final RelayConfig config = RelayConfig.create(work.resolve("relay.properties"))
-                .set("listen.timeout", "20s")
+                .set("listen.timeout", listenTimeout().toSeconds() + "s")
                 .set("connect.wait", "10s")
                 .set("accept.timeout", "5s")
                 .set("idle.timeout", "90s");

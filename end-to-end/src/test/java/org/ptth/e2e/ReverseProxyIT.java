@@ -91,6 +91,11 @@ class ReverseProxyIT extends ForwardingIT {
             this.byDefault = byDefault;
         }
 
+        /** Whether the server proxy behind this front parks listen polls: every transport but mux does. */
+        boolean pollsListen() {
+            return this != NGINX_TLS && this != APACHE_MUX && this != HAPROXY_MUX;
+        }
+
         @Override
         public String toString() {
             return description;
@@ -102,13 +107,18 @@ class ReverseProxyIT extends ForwardingIT {
     private static final String FORWARDED_FOR = "203.0.113.9";
     /** How long a streaming upload behind default nginx is watched for an echo that must not come. */
     private static final Duration STALL = Duration.ofSeconds(5);
+    /** The relay's listen.timeout here: shorter than ForwardingIT's, so that stale polls go sooner. */
+    private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(10);
     /**
-     * How long the listen polls of a stopped server proxy stay parked in the relay: ForwardingIT's
-     * listen.timeout (20 s) and a margin. Tomcat does not notice that their connections are gone, and
-     * a connect handed to such a poll waits accept.timeout (5 s) per dead poll; with four dead polls
-     * per port, longer than connect.wait (10 s), so the next front's first connects would fail.
+     * How long the listen polls of a stopped server proxy stay parked in the relay: listen.timeout and
+     * a margin. Tomcat does not notice that their connections are gone, and a connect handed to such a
+     * poll waits accept.timeout (5 s) per dead poll; with four dead polls per port, longer than
+     * connect.wait (10 s), so the next front's first connects would fail. A server proxy on mux parks
+     * no poll, so after such a front the next one starts at once.
      */
-    private static final Duration STALE_POLLS = Duration.ofSeconds(20 + 2);
+    private static final Duration STALE_POLLS = LISTEN_TIMEOUT.plusSeconds(2);
+    /** Whether the front stopped last left listen polls parked in the relay (see {@link #STALE_POLLS}). */
+    private static volatile boolean stalePolls;
     /**
      * A comma-separated list of {@link Front} names to run, e.g. -Dptth.e2e.fronts=NGINX,HAPROXY; if
      * unset, all but those known not to work.
@@ -141,6 +151,10 @@ class ReverseProxyIT extends ForwardingIT {
                 () -> front.name() + " is not in -D" + FRONTS_PROPERTY + "=" + only);
         assumeTrue(!only.isEmpty() || front.byDefault, () -> front.name() + " is known not to work"
                 + " (docs/reverse-proxies.md); run it with -D" + FRONTS_PROPERTY + "=" + front.name());
+        if (stalePolls) {
+            Waits.sleep(STALE_POLLS.toMillis());
+            stalePolls = false;
+        }
         final String tomcatAddress = "127.0.0.1:" + tomcat().port();
         final Path dir = work().resolve(front.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         final String label = front.name().toLowerCase(Locale.ROOT);
@@ -168,7 +182,7 @@ class ReverseProxyIT extends ForwardingIT {
         if (reverseProxy != null) {
             reverseProxy.close();
             reverseProxy = null;
-            Waits.sleep(STALE_POLLS.toMillis());
+            stalePolls = front.pollsListen();
         }
     }
 
@@ -183,6 +197,11 @@ class ReverseProxyIT extends ForwardingIT {
     @AfterEach
     void reverseProxyStillRuns() {
         assertTrue(reverseProxy.isAlive(), () -> "the reverse proxy died\n" + reverseProxy.logTail(40));
+    }
+
+    @Override
+    protected Duration listenTimeout() {
+        return LISTEN_TIMEOUT;
     }
 
     @Override
