@@ -12,12 +12,12 @@ import javax.net.ssl.SSLContext;
 
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.ptth.protocol.Names;
 import org.ptth.proxy.client.ClientTerminator;
 import org.ptth.proxy.mux.MuxTransport;
 import org.ptth.proxy.metrics.MetricsEndpoint;
 import org.ptth.proxy.net.HostPort;
 import org.ptth.proxy.relay.HttpProxySetting;
-import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.RelayAddress;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.tunnel.TunnelSettings;
@@ -123,8 +123,8 @@ final class ClientCommand extends Command {
 
     private String name(final Arguments args, final String option) throws CliException {
         final String value = required(args, option);
-        if (!ProtocolNames.isName(value)) {
-            throw invalid(args, option, "must match [A-Za-z0-9._-]{1,64}");
+        if (!Names.isValid(value)) {
+            throw invalid(args, option, Names.problem(value));
         }
         return value;
     }

@@ -6,10 +6,10 @@ import java.util.List;
 
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.ptth.protocol.Names;
 import org.ptth.proxy.key.KeyFile;
 import org.ptth.proxy.key.KeyFileException;
 import org.ptth.proxy.key.KeyHash;
-import org.ptth.proxy.relay.ProtocolNames;
 
 /**
  * {@code ptth-proxy keygen}: makes a key file and prints the relay config lines for it. Only the
@@ -67,8 +67,8 @@ final class KeygenCommand extends Command {
             return writeKey(Path.of(required(args, "out")), "admin", "admin.key-sha256=", terminal);
         }
         final String name = server != null ? server.trim() : client.trim();
-        if (!ProtocolNames.isName(name)) {
-            throw usage("the name must match [A-Za-z0-9._-]{1,64}");
+        if (!Names.isValid(name)) {
+            throw usage("the name " + Names.problem(name));
         }
         final List<String> allowed = allowed(args, client != null);
         final Path out = Path.of(required(args, "out"));
@@ -115,8 +115,8 @@ final class KeygenCommand extends Command {
             final String entry = value.trim();
             final int slash = entry.indexOf('/');
             final boolean valid = slash < 0
-                    ? ProtocolNames.isName(entry)
-                    : ProtocolNames.isName(entry.substring(0, slash)) && ProtocolNames.isName(entry.substring(slash + 1));
+                    ? Names.isValid(entry)
+                    : Names.isValid(entry.substring(0, slash)) && Names.isValid(entry.substring(slash + 1));
             if (!valid) {
                 throw usage("--allow '" + value + "' is not SERVER or SERVER/PORT");
             }

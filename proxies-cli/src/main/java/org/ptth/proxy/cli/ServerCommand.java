@@ -12,10 +12,10 @@ import javax.net.ssl.SSLContext;
 
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.ptth.protocol.Names;
 import org.ptth.proxy.metrics.MetricsEndpoint;
 import org.ptth.proxy.mux.MuxTransport;
 import org.ptth.proxy.relay.HttpProxySetting;
-import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.RelayAddress;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.server.Exposure;
@@ -74,8 +74,8 @@ final class ServerCommand extends Command {
     int execute(final Arguments args, final Terminal terminal) throws CliException {
         final RelayAddress address = RelayOptions.relay(this, args);
         final String name = required(args, "name");
-        if (!ProtocolNames.isName(name)) {
-            throw invalid(args, "name", "must match [A-Za-z0-9._-]{1,64}");
+        if (!Names.isValid(name)) {
+            throw invalid(args, "name", Names.problem(name));
         }
         final List<Exposure> exposures = exposures(args);
         final int polls = intOption(args, "polls", 4, 1, 64);

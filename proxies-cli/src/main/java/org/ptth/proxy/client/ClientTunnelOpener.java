@@ -6,10 +6,12 @@ import java.net.Socket;
 import java.util.concurrent.Executor;
 import java.util.logging.Logger;
 
+import org.ptth.protocol.Endpoints;
+import org.ptth.protocol.Headers;
+import org.ptth.protocol.Names;
 import org.ptth.proxy.net.TcpOptions;
 import org.ptth.proxy.relay.DuplexCall;
 import org.ptth.proxy.relay.Exchange;
-import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.relay.RelayProblem;
@@ -61,13 +63,13 @@ final class ClientTunnelOpener {
         final StreamedResponse response;
         try {
             if (settings.transport() == Transport.DUPLEX) {
-                final DuplexCall duplex = TunnelPumps.duplexCall(tunnel, relay, server, "connect", port, "upstream",
+                final DuplexCall duplex = TunnelPumps.duplexCall(tunnel, relay, server, Endpoints.CONNECT, port, Endpoints.UPSTREAM,
                         settings, pool);
                 connect = duplex;
                 response = duplex.execute();
             } else {
-                final RelayCall call = relay.post(server, "connect", port, null, Timeout.of(settings.peerTimeout()));
-                call.withHeader(TunnelPumps.FLOW_CONTROL_HEADER, "1");
+                final RelayCall call = relay.post(server, Endpoints.CONNECT, port, null, Timeout.of(settings.peerTimeout()));
+                call.withHeader(Headers.CREDIT, Headers.ON);
                 connect = call;
                 response = call.execute();
             }
@@ -92,9 +94,9 @@ final class ClientTunnelOpener {
             TcpOptions.reset(connection);
             return;
         }
-        final String id = response.header("Ptth-Connection-Id");
-        if (!ProtocolNames.isConnectionId(id)) {
-            final String what = response.isRelayAnswer() ? "the relay sent no valid Ptth-Connection-Id header"
+        final String id = response.header(Headers.CONNECTION_ID);
+        if (!Names.isConnectionId(id)) {
+            final String what = response.isRelayAnswer() ? "the relay sent no valid " + Headers.CONNECTION_ID + " header"
                     : "the relay URL answered " + response.errorLine();
             tunnel.discard();
             response.close();
@@ -108,7 +110,7 @@ final class ClientTunnelOpener {
         if (connect instanceof DuplexCall) {
             TunnelPumps.runDuplex(tunnel, (DuplexCall) connect, response, settings, pool);
         } else {
-            TunnelPumps.run(tunnel, relay, server, connect, response, "upstream", settings, pool);
+            TunnelPumps.run(tunnel, relay, server, connect, response, Endpoints.UPSTREAM, settings, pool);
         }
     }
 }

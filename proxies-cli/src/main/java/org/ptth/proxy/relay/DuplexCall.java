@@ -1,5 +1,7 @@
 package org.ptth.proxy.relay;
 
+import org.ptth.protocol.Headers;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,9 +15,6 @@ import java.io.OutputStream;
  * returns the response once its head is in. A relay that refuses the call never reads the body.
  */
 public final class DuplexCall implements Exchange {
-
-    /** The request and confirmation header of duplex mode. */
-    public static final String HEADER = "Ptth-Duplex";
 
     /** What writes the outgoing direction; runs on a tunnel thread. */
     @FunctionalInterface
@@ -49,7 +48,7 @@ public final class DuplexCall implements Exchange {
 
     /** Whether the relay's answer confirmed duplex mode: {@code Ptth-Duplex: 1} on the 200. */
     public static boolean confirmed(final StreamedResponse answer) {
-        return answer.status() == 200 && "1".equals(answer.header(HEADER));
+        return answer.status() == 200 && Headers.isOn(answer.header(Headers.DUPLEX));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.ptth.proxy.relay;
 
+import org.ptth.protocol.Headers;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,9 +10,6 @@ import java.util.Locale;
 
 /** Builds the one-line form of an error response, for both kinds of {@link StreamedResponse}. */
 public final class ErrorLine {
-
-    /** The relay's reason in the head too, %XX-escaped: there when the body is lost to a reset. */
-    static final String REASON_HEADER = "Ptth-Reason";
 
     /** Error bodies are one line; more than this is not the relay talking. */
     private static final int MAX_REASON_BYTES = 512;
@@ -26,7 +25,7 @@ public final class ErrorLine {
     /**
      * @param contentType the response's Content-Type, or null when it has no body
      * @param phrase      the status line's reason phrase, or null
-     * @param reasonHeader the {@value #REASON_HEADER} header, or null
+     * @param reasonHeader the {@value Headers#REASON} header, or null
      */
     static String of(final int status, final String contentType, final String phrase, final String reasonHeader,
                      final Body body) {

@@ -1,5 +1,7 @@
 package org.ptth.proxy.relay;
 
+import org.ptth.protocol.Endpoints;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -39,12 +41,12 @@ public final class RelayAddress {
 
     /** {@code BASE v1/{server}/{verb}/{arg}}; the parts are already checked protocol names or IDs. */
     public URI endpoint(final String server, final String verb, final String arg) {
-        return base.resolve("v1/" + server + "/" + verb + "/" + arg);
+        return base.resolve(Endpoints.path(server, verb, arg));
     }
 
     /** {@code ws://} or {@code wss://} {@code BASE v1/{server}/mux}: the mux transport's upgrade. */
     public URI muxEndpoint(final String server) {
-        final String url = base.resolve("v1/" + server + "/mux").toString();
+        final String url = base.resolve(Endpoints.muxPath(server)).toString();
         return URI.create(("https".equals(base.getScheme()) ? "wss" : "ws") + url.substring(url.indexOf(':')));
     }
 

@@ -27,6 +27,8 @@ import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
+import org.ptth.protocol.Headers;
+import org.ptth.protocol.Names;
 
 /**
  * The terminators' HTTP client for the relay endpoints. Every tunnel holds two connections for its
@@ -47,9 +49,6 @@ public final class RelayClient implements Closeable {
     private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(10);
     private static final Timeout POOL_LEASE_TIMEOUT = Timeout.ofSeconds(10);
     private static final Timeout PROBE_TIMEOUT = Timeout.ofSeconds(30);
-
-    static final String SEGMENT_HEADER = "Ptth-Segment";
-    static final String SEGMENT_NUMBER_HEADER = "Ptth-Segment-Number";
 
     private final RelayAddress address;
     private final String authorization;
@@ -126,7 +125,7 @@ public final class RelayClient implements Closeable {
                              final Duration readTimeout, final DuplexCall.BodyWriter writer) {
         final DuplexBody body = new DuplexBody(writers, writer);
         final HttpPost post = request(server, verb, arg, body, Timeout.of(readTimeout));
-        post.setHeader(DuplexCall.HEADER, "1");
+        post.setHeader(Headers.DUPLEX, Headers.ON);
         return new DuplexCall(new RelayCall(http, post, describe(verb, arg)), body);
     }
 
@@ -139,10 +138,10 @@ public final class RelayClient implements Closeable {
                                  final byte[] body, final long number, final boolean last) {
         final HttpPost post = request(server, verb, id,
                 new ByteArrayEntity(body, ContentType.APPLICATION_OCTET_STREAM), Timeout.DISABLED);
-        post.setHeader(SEGMENT_HEADER, last ? "last" : "more");
+        post.setHeader(Headers.SEGMENT, last ? Headers.SEGMENT_LAST : Headers.SEGMENT_MORE);
         // A segment is sent again when a broken connection took the answer to its first copy: the
         // number lets the relay see the copy and answer it as done instead of relaying it twice.
-        post.setHeader(SEGMENT_NUMBER_HEADER, Long.toString(number));
+        post.setHeader(Headers.SEGMENT_NUMBER, Long.toString(number));
         return new RelayCall(http, post, describe(verb, id));
     }
 
@@ -175,7 +174,7 @@ public final class RelayClient implements Closeable {
     }
 
     private static String describe(final String verb, final String arg) {
-        return verb + "/" + (ProtocolNames.isConnectionId(arg) ? ProtocolNames.shortId(arg) : arg);
+        return verb + "/" + (Names.isConnectionId(arg) ? Names.shortId(arg) : arg);
     }
 
     /** A POST whose body is a short UTF-8 text, for the refuse reason. */

@@ -8,6 +8,7 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.io.CloseMode;
+import org.ptth.protocol.Headers;
 
 /** A response from the relay whose body may be a never-ending stream of frames. */
 public final class RelayResponse implements StreamedResponse {
@@ -41,7 +42,7 @@ public final class RelayResponse implements StreamedResponse {
     public String errorLine() {
         final HttpEntity entity = response.getEntity();
         return ErrorLine.of(status(), entity == null ? null : entity.getContentType(), response.getReasonPhrase(),
-                header(ErrorLine.REASON_HEADER), this::body);
+                header(Headers.REASON), this::body);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package org.ptth.proxy.server;
 
+import org.ptth.protocol.Names;
 import org.ptth.proxy.net.HostPort;
-import org.ptth.proxy.relay.ProtocolNames;
 
 /** One exposed port: the name clients ask for, and the only TCP target it ever leads to. */
 public record Exposure(String name, HostPort target) {
@@ -13,8 +13,8 @@ public record Exposure(String name, HostPort target) {
             throw new IllegalArgumentException("'" + text + "' is not NAME=HOST:PORT");
         }
         final String name = text.substring(0, equals);
-        if (!ProtocolNames.isName(name)) {
-            throw new IllegalArgumentException("'" + text + "': the port name must match [A-Za-z0-9._-]{1,64}");
+        if (!Names.isValid(name)) {
+            throw new IllegalArgumentException("'" + text + "': the port name " + Names.problem(name));
         }
         final HostPort target = HostPort.parse(text.substring(equals + 1), null);
         if (target.port() == 0) {

@@ -7,7 +7,9 @@ import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 import org.apache.hc.core5.util.Timeout;
-import org.ptth.proxy.relay.ProtocolNames;
+import org.ptth.protocol.Endpoints;
+import org.ptth.protocol.Headers;
+import org.ptth.protocol.Names;
 import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.relay.RelayProblem;
@@ -100,7 +102,7 @@ final class ListenPoller implements Runnable {
      * brought a connection ID ({@link #received}).
      */
     long pollOnce() {
-        final RelayCall call = relay.post(server, "listen", exposure.name(), null, LISTEN_RESPONSE_TIMEOUT);
+        final RelayCall call = relay.post(server, Endpoints.LISTEN, exposure.name(), null, LISTEN_RESPONSE_TIMEOUT);
         final long startNanos = clock.getAsLong();
         parked = call;
         if (stopped) {
@@ -120,14 +122,14 @@ final class ListenPoller implements Runnable {
         }
         final int status = response.status();
         if (status == 200) {
-            final String id = response.header("Ptth-Connection-Id");
-            final boolean relaySpeaking = response.isRelayAnswer() && ProtocolNames.isConnectionId(id);
+            final String id = response.header(Headers.CONNECTION_ID);
+            final boolean relaySpeaking = response.isRelayAnswer() && Names.isConnectionId(id);
             if (!relaySpeaking) {
                 // A catch-all web server or a captive portal in the relay's place: not an offer.
                 final String what = response.errorLine();
                 response.close();
                 health.unreachable("no relay at " + relay.address() + " (listen answered " + what
-                        + " without a valid Ptth-Connection-Id)");
+                        + " without a valid " + Headers.CONNECTION_ID + ")");
                 return backoff.nextDelayMillis(0);
             }
             response.closeGracefully();

@@ -7,10 +7,12 @@ import java.util.concurrent.Executor;
 import java.util.logging.Logger;
 
 import org.apache.hc.core5.util.Timeout;
+import org.ptth.protocol.Endpoints;
+import org.ptth.protocol.Headers;
+import org.ptth.protocol.Names;
 import org.ptth.proxy.net.TcpOptions;
 import org.ptth.proxy.relay.DuplexCall;
 import org.ptth.proxy.relay.Exchange;
-import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.relay.RelayProblem;
@@ -51,7 +53,7 @@ final class ServerTunnelOpener {
     }
 
     void open(final Exposure exposure, final String id) {
-        final String shortId = ProtocolNames.shortId(id);
+        final String shortId = Names.shortId(id);
         final long start = System.nanoTime();
         final Socket target = new Socket();
         try {
@@ -71,13 +73,13 @@ final class ServerTunnelOpener {
         final StreamedResponse response;
         try {
             if (settings.transport() == Transport.DUPLEX) {
-                final DuplexCall duplex = TunnelPumps.duplexCall(tunnel, relay, server, "accept", id, "downstream",
+                final DuplexCall duplex = TunnelPumps.duplexCall(tunnel, relay, server, Endpoints.ACCEPT, id, Endpoints.DOWNSTREAM,
                         settings, pool);
                 accept = duplex;
                 response = duplex.execute();
             } else {
-                final RelayCall call = relay.post(server, "accept", id, null, Timeout.of(settings.peerTimeout()));
-                call.withHeader(TunnelPumps.FLOW_CONTROL_HEADER, "1");
+                final RelayCall call = relay.post(server, Endpoints.ACCEPT, id, null, Timeout.of(settings.peerTimeout()));
+                call.withHeader(Headers.CREDIT, Headers.ON);
                 accept = call;
                 response = call.execute();
             }
@@ -104,7 +106,7 @@ final class ServerTunnelOpener {
         if (accept instanceof DuplexCall) {
             TunnelPumps.runDuplex(tunnel, (DuplexCall) accept, response, settings, pool);
         } else {
-            TunnelPumps.run(tunnel, relay, server, accept, response, "downstream", settings, pool);
+            TunnelPumps.run(tunnel, relay, server, accept, response, Endpoints.DOWNSTREAM, settings, pool);
         }
     }
 
@@ -115,13 +117,13 @@ final class ServerTunnelOpener {
             // cut on a character boundary: decoding a cut sequence drops its partial character
             text = new String(bytes, 0, MAX_REFUSE_BYTES, StandardCharsets.UTF_8).replace("\uFFFD", "");
         }
-        try (RelayResponse response = relay.postText(server, "refuse", id, text, REFUSE_TIMEOUT).execute()) {
+        try (RelayResponse response = relay.postText(server, Endpoints.REFUSE, id, text, REFUSE_TIMEOUT).execute()) {
             if (response.status() / 100 != 2) {
-                LOG.warning(() -> "refuse of connection " + ProtocolNames.shortId(id) + " rejected: "
+                LOG.warning(() -> "refuse of connection " + Names.shortId(id) + " rejected: "
                         + response.errorLine());
             }
         } catch (final IOException failed) {
-            LOG.warning(() -> "refuse of connection " + ProtocolNames.shortId(id) + " failed: "
+            LOG.warning(() -> "refuse of connection " + Names.shortId(id) + " failed: "
                     + RelayProblem.describe(failed));
         }
     }

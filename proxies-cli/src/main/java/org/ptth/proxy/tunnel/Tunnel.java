@@ -6,8 +6,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
+import org.ptth.protocol.Names;
 import org.ptth.proxy.net.TcpOptions;
-import org.ptth.proxy.relay.ProtocolNames;
 import org.ptth.proxy.relay.Exchange;
 
 /**
@@ -204,7 +204,7 @@ public final class Tunnel implements LiveTunnel {
 
     private String shortId() {
         final String known = id;
-        return known == null ? "(unnamed)" : ProtocolNames.shortId(known);
+        return known == null ? "(unnamed)" : Names.shortId(known);
     }
 
     /** Cuts the exchanges that carry the two directions; a duplex exchange carries both, and is cut once. */

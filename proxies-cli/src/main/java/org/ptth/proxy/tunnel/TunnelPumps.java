@@ -3,6 +3,7 @@ package org.ptth.proxy.tunnel;
 import java.util.concurrent.Executor;
 
 import org.apache.hc.core5.util.Timeout;
+import org.ptth.protocol.Headers;
 import org.ptth.proxy.relay.DuplexCall;
 import org.ptth.proxy.relay.Exchange;
 import org.ptth.proxy.relay.RelayCall;
@@ -25,15 +26,9 @@ public final class TunnelPumps {
      * @param inbound         its 200 response, whose body is the stream of frames
      * @param outboundVerb    {@code upstream} or {@code downstream}
      */
-    /**
-     * The header by which a terminator offers flow control on its connect or accept (always), and
-     * the relay confirms on the 200 that both sides did.
-     */
-    public static final String FLOW_CONTROL_HEADER = "Ptth-Credit";
-
     /** Flow control holds when the relay's 200 confirms that both terminators offered it. */
     private static void settleFlowControl(final Tunnel tunnel, final StreamedResponse inbound) {
-        if (!"1".equals(inbound.header(FLOW_CONTROL_HEADER))) {
+        if (!Headers.isOn(inbound.header(Headers.CREDIT))) {
             tunnel.flow().disable();
         }
     }
@@ -72,7 +67,7 @@ public final class TunnelPumps {
                                         final TunnelSettings settings, final Executor pool) {
         final DuplexCall call = relay.duplex(server, verb, arg, pool, settings.peerTimeout(),
                 new DuplexSender(tunnel, settings, verb + " (" + outboundVerb + ")"));
-        return call.withHeader(FLOW_CONTROL_HEADER, "1");
+        return call.withHeader(Headers.CREDIT, Headers.ON);
     }
 
     /**
@@ -84,7 +79,7 @@ public final class TunnelPumps {
         settleFlowControl(tunnel, inbound);
         tunnel.attach(call, call);
         if (!DuplexCall.confirmed(inbound)) {
-            tunnel.abort(call.description() + ": the relay did not confirm duplex mode (no Ptth-Duplex: 1);"
+            tunnel.abort(call.description() + ": the relay did not confirm duplex mode (no " + Headers.DUPLEX + ": " + Headers.ON + ");"
                     + " it may be older than this proxy: use --transport four-stream");
             return;
         }

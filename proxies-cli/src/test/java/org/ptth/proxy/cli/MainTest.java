@@ -68,6 +68,26 @@ class MainTest {
     }
 
     @Test
+    void namesTheRelayRejectsAreRejectedHereWithTheReason() {
+        for (final String dots : new String[] {".", ".."}) {
+            assertUsageError("--server may not be . or ..", "client", "--relay", "http://r/", "--server", dots,
+                    "--port", "p", "--listen", "1", "--key-file", "k");
+            assertUsageError("--port may not be . or ..", "client", "--relay", "http://r/", "--server", "s",
+                    "--port", dots, "--listen", "1", "--key-file", "k");
+            assertUsageError("--name may not be . or ..", "server", "--relay", "http://r/", "--name", dots,
+                    "--key-file", "k", "--expose", "ssh=127.0.0.1:22");
+            assertUsageError("the port name may not be . or ..", "server", "--relay", "http://r/", "--name", "s",
+                    "--key-file", "k", "--expose", dots + "=127.0.0.1:22");
+            assertUsageError("the name may not be . or ..", "keygen", "--server", dots,
+                    "--out", dir.resolve("x").toString());
+            assertUsageError("is not SERVER or SERVER/PORT", "keygen", "--client", "c", "--allow", "office/" + dots,
+                    "--out", dir.resolve("x").toString());
+        }
+        assertUsageError("--server may hold only letters, digits, '.', '_' and '-'", "client", "--relay", "http://r/",
+                "--server", "a/b", "--port", "p", "--listen", "1", "--key-file", "k");
+    }
+
+    @Test
     void partialOptionNamesAreNotGuessed() {
         assertUsageError("unknown option --rel", "client", "--rel", "http://r/");
     }

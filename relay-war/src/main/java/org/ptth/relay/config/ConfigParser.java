@@ -1,7 +1,7 @@
 package org.ptth.relay.config;
 
+import org.ptth.protocol.Names;
 import org.ptth.relay.auth.Principal;
-import org.ptth.relay.endpoints.Names;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -64,7 +64,7 @@ public final class ConfigParser {
             }
             final boolean server = m.group(1).equals("server");
             final String name = m.group(2);
-            if (!Names.isName(name)) {
+            if (!Names.isValid(name)) {
                 throw new ConfigException(source + ": " + key + ": '" + name + "' is not a valid name (" + Names.RULE + ")");
             }
             if (m.group(3).equals("allow")) {
@@ -138,7 +138,7 @@ public final class ConfigParser {
             final int slash = target.indexOf('/');
             final String server = slash < 0 ? target : target.substring(0, slash);
             final String port = slash < 0 ? "*" : target.substring(slash + 1);
-            if (!Names.isName(server) || !(port.equals("*") || Names.isName(port))) {
+            if (!Names.isValid(server) || !(port.equals("*") || Names.isValid(port))) {
                 throw new ConfigException(source + ": " + key + ": '" + target + "' is not SERVER, SERVER/PORT or SERVER/*");
             }
             targets.add(server + "/" + port);

@@ -2,6 +2,7 @@ package org.ptth.relay.endpoints;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.ptth.protocol.Headers;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.errors.RelayException;
 import org.ptth.relay.pump.Exchange;
@@ -31,12 +32,12 @@ record Call(Principal caller, EndpointPath path, HttpServletRequest request, Htt
     }
 
     boolean duplex() {
-        return "1".equals(request.getHeader("Ptth-Duplex"));
+        return Headers.isOn(request.getHeader(Headers.DUPLEX));
     }
 
     /** The segment headers of a segmented upload, or null for a streaming body. */
     Segment segment() throws RelayException {
-        return Segment.parse(request.getHeader(Segment.HEADER), request.getHeader(Segment.NUMBER_HEADER));
+        return Segment.parse(request.getHeader(Headers.SEGMENT), request.getHeader(Headers.SEGMENT_NUMBER));
     }
 
     TunnelRegistry.ExchangeStarter starter() {

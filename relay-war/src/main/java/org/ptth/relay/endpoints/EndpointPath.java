@@ -1,5 +1,6 @@
 package org.ptth.relay.endpoints;
 
+import org.ptth.protocol.Names;
 import org.ptth.relay.errors.RelayException;
 
 /** A parsed {@code /v1/{server}/{verb}/{argument}} path, every part checked against its alphabet. */
@@ -13,14 +14,14 @@ record EndpointPath(String server, String verb, String argument) {
         if (parts.length != 4 || !parts[0].isEmpty()) {
             throw RelayException.badRequest("expected a path of the form /v1/{server}/{verb}/{argument}");
         }
-        if (!Names.isName(parts[1])) {
+        if (!Names.isValid(parts[1])) {
             throw RelayException.badRequest("bad server name (" + Names.RULE + ")");
         }
         return new EndpointPath(parts[1], parts[2], parts[3]);
     }
 
     String portName() throws RelayException {
-        if (!Names.isName(argument)) {
+        if (!Names.isValid(argument)) {
             throw RelayException.badRequest("bad port name (" + Names.RULE + ")");
         }
         return argument;

@@ -3,6 +3,9 @@ package org.ptth.relay.endpoints;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.ptth.protocol.Endpoints;
+import org.ptth.protocol.Names;
+import org.ptth.protocol.Refusal;
 import org.ptth.relay.RelayContext;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.config.RelayConfig;
@@ -19,25 +22,23 @@ import java.io.IOException;
  * and the principal's connection limit; every refusal is an HTTP answer of the status table.
  */
 final class MuxEndpoint {
-    static final String VERB = "mux";
-
     /** Whether the path is {@code /{server}/mux} (the servlet's path info). */
     static boolean isMuxPath(final String pathInfo) {
-        return pathInfo != null && pathInfo.endsWith("/" + VERB) && pathInfo.indexOf('/', 1) == pathInfo.length() - 4;
+        return pathInfo != null && pathInfo.endsWith("/" + Endpoints.MUX) && pathInfo.indexOf('/', 1) == pathInfo.length() - 4;
     }
 
     void handle(final HttpServletRequest request, final HttpServletResponse response, final RelayContext relay)
             throws RelayException, IOException {
         if (!"GET".equals(request.getMethod())) {
             response.setHeader("Allow", "GET");
-            throw new RelayException(405, "the mux endpoint takes GET with Upgrade: websocket");
+            throw new RelayException(Refusal.WRONG_METHOD.status(), "the mux endpoint takes GET with Upgrade: websocket");
         }
         final RelayConfig config = relay.config();
         if (config == null) {
             throw RelayException.unavailable(relay.unavailableAnswer(), 10);
         }
         final String server = request.getPathInfo().substring(1, request.getPathInfo().length() - 4);
-        if (!Names.isName(server)) {
+        if (!Names.isValid(server)) {
             throw RelayException.badRequest("bad server name (" + Names.RULE + ")");
         }
         final Principal caller = config.authenticator().authenticate(request.getHeader("Authorization")).orElse(null);

@@ -5,6 +5,8 @@ import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.ptth.protocol.Endpoints;
+import org.ptth.protocol.Refusal;
 import org.ptth.relay.RelayContext;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.config.RelayConfig;
@@ -27,12 +29,12 @@ public final class RelayServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(RelayServlet.class.getName());
 
     private static final Map<String, Endpoint> ENDPOINTS = Map.of(
-            "listen", new ListenEndpoint(),
-            "accept", new AcceptEndpoint(),
-            "refuse", new RefuseEndpoint(),
-            "downstream", new DownstreamEndpoint(),
-            "connect", new ConnectEndpoint(),
-            "upstream", new UpstreamEndpoint());
+            Endpoints.LISTEN, new ListenEndpoint(),
+            Endpoints.ACCEPT, new AcceptEndpoint(),
+            Endpoints.REFUSE, new RefuseEndpoint(),
+            Endpoints.DOWNSTREAM, new DownstreamEndpoint(),
+            Endpoints.CONNECT, new ConnectEndpoint(),
+            Endpoints.UPSTREAM, new UpstreamEndpoint());
     private static final MuxEndpoint MUX = new MuxEndpoint();
 
     @Override
@@ -44,7 +46,7 @@ public final class RelayServlet extends HttpServlet {
             }
             if (!"POST".equals(request.getMethod())) {
                 response.setHeader("Allow", "POST");
-                throw new RelayException(405, "every relay endpoint takes POST");
+                throw new RelayException(Refusal.WRONG_METHOD.status(), "every relay endpoint takes POST");
             }
             final RelayContext relay = RelayContext.of(getServletContext());
             final RelayConfig config = relay.config();

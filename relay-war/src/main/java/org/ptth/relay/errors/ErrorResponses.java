@@ -1,18 +1,13 @@
 package org.ptth.relay.errors;
 
 import jakarta.servlet.http.HttpServletResponse;
+import org.ptth.protocol.Headers;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /** Writes the relay's error answers: a status and one line of plain text, never a stack trace. */
 public final class ErrorResponses {
-    /**
-     * The reason again, in the head: a proxy whose streaming request body the relay leaves unread
-     * may see the connection reset before it reads the body, but it has the head by then.
-     */
-    public static final String REASON_HEADER = "Ptth-Reason";
-
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private ErrorResponses() {
@@ -39,7 +34,7 @@ public final class ErrorResponses {
             response.setHeader("Connection", "close");
         }
         final String line = oneLine(reason);
-        response.setHeader(REASON_HEADER, headerSafe(line));
+        response.setHeader(Headers.REASON, headerSafe(line));
         final byte[] body = (line + "\n").getBytes(StandardCharsets.UTF_8);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);

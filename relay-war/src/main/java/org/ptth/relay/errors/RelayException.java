@@ -1,5 +1,7 @@
 package org.ptth.relay.errors;
 
+import org.ptth.protocol.Refusal;
+
 /**
  * A call the relay refuses: the HTTP status and the one-line reason the caller sees.
  * Thrown by endpoints and the registry, turned into a response in one place ({@link ErrorResponses}).
@@ -30,27 +32,27 @@ public final class RelayException extends Exception {
     }
 
     public static RelayException badRequest(final String reason) {
-        return new RelayException(400, reason);
+        return new RelayException(Refusal.MALFORMED.status(), reason);
     }
 
     public static RelayException unauthorized() {
-        return new RelayException(401, "missing or unknown key");
+        return new RelayException(Refusal.UNKNOWN_KEY.status(), Refusal.UNKNOWN_KEY.reason());
     }
 
     public static RelayException forbidden(final String reason) {
-        return new RelayException(403, reason);
+        return new RelayException(Refusal.WRONG_KEY.status(), reason);
     }
 
     /** Also the answer for a target the client may not reach, so that names cannot be probed. */
     public static RelayException notOnline() {
-        return new RelayException(404, "no such server or port online");
+        return new RelayException(Refusal.NOT_ONLINE.status(), Refusal.NOT_ONLINE.reason());
     }
 
     public static RelayException conflict(final String reason) {
-        return new RelayException(409, reason);
+        return new RelayException(Refusal.WRONG_STATE.status(), reason);
     }
 
     public static RelayException unavailable(final String reason, final int retryAfterSeconds) {
-        return new RelayException(503, reason, retryAfterSeconds);
+        return new RelayException(Refusal.UNCONFIGURED.status(), reason, retryAfterSeconds);
     }
 }

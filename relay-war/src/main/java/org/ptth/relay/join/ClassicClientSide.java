@@ -1,5 +1,6 @@
 package org.ptth.relay.join;
 
+import org.ptth.protocol.Headers;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.errors.RelayException;
 import org.ptth.relay.mux.MuxTunnel;
@@ -54,7 +55,7 @@ final class ClassicClientSide extends ClassicSide {
         // another thread's call, which its client may be dropping right now: under the exchange's guard
         connect.prepareHead(head -> {
             CallHeaders.streamingHead(head, duplex, flowControl);
-            head.setHeader(CallHeaders.CONNECTION_ID, id);
+            head.setHeader(Headers.CONNECTION_ID, id);
         });
         connect.addRoles(duplex ? 2 : 1);
         if (duplex) {

@@ -1,5 +1,7 @@
 package org.ptth.relay.join;
 
+import org.ptth.protocol.Headers;
+import org.ptth.protocol.Names;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.errors.RelayException;
@@ -54,13 +56,13 @@ public final class ClassicJoins implements Joins, MuxRouter.Classic {
                         final TunnelRegistry.ExchangeStarter starter) throws RelayException {
         final Exchange connect = starter.start();
         open(client, connect.request().getRemoteAddr(), new Target(server, port), connect, duplex,
-                "1".equals(connect.request().getHeader(CallHeaders.FLOW_CONTROL)));
+                Headers.isOn(connect.request().getHeader(Headers.CREDIT)));
     }
 
     private void open(final Principal client, final String address, final Target target, final Exchange connect,
                       final boolean duplex, final boolean flowControl) {
         final String id = ConnectionIds.next();
-        router.openClassic(client, target, id.substring(0, 8), tunnel -> {
+        router.openClassic(client, target, Names.shortId(id), tunnel -> {
             final ClassicClientSide side = new ClassicClientSide(this, tunnel, id, connect, duplex, flowControl, address);
             byId.put(id, side);
             return side;
@@ -133,7 +135,7 @@ public final class ClassicJoins implements Joins, MuxRouter.Classic {
         final String id = ConnectionIds.next();
         final ClassicServerSide side = new ClassicServerSide(this, tunnel, id, "-");
         byId.put(id, side);
-        if (!poll.answerText(CallHeaders.CONNECTION_ID, id, id + "\n")) {
+        if (!poll.answerText(Headers.CONNECTION_ID, id, id + "\n")) {
             byId.remove(id, side);
             return null;
         }

@@ -1,5 +1,6 @@
 package org.ptth.relay.join;
 
+import org.ptth.protocol.Headers;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.errors.RelayException;
 import org.ptth.relay.mux.MuxTunnel;
@@ -83,7 +84,7 @@ final class ClassicServerSide extends ClassicSide {
         principal = server;
         final Exchange accept = starter.start();
         address = accept.request().getRemoteAddr();
-        if ("1".equals(accept.request().getHeader(CallHeaders.FLOW_CONTROL))) {
+        if (Headers.isOn(accept.request().getHeader(Headers.CREDIT))) {
             agreeFlowControl();
         }
         accept.onFailure(this);

@@ -7,6 +7,7 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.ptth.protocol.Refusal;
 import org.ptth.relay.errors.ErrorResponses;
 
 import java.io.IOException;
@@ -140,7 +141,7 @@ public final class Exchange implements AsyncListener {
         }
         if (roles.decrementAndGet() == 0) {
             if (aborted) {
-                answer(410, "tunnel closed: " + abortReason, true);
+                answer(Refusal.TUNNEL_CLOSED.status(), Refusal.TUNNEL_CLOSED.reason(abortReason), true);
             } else {
                 finish(204);
             }

@@ -1,16 +1,10 @@
 package org.ptth.relay.registry;
 
 import jakarta.servlet.http.HttpServletResponse;
+import org.ptth.protocol.Headers;
 
-/** The protocol's own headers on the classic calls (docs/protocol.md), for every transport that answers them. */
+/** The head of the classic calls' streamed answers, for every transport that answers them. */
 public final class CallHeaders {
-    /** The connection ID: on the listen poll's answer and the connect's response. */
-    public static final String CONNECTION_ID = "Ptth-Connection-Id";
-    /** "1" on connect or accept: the request body carries the other direction; the relay confirms it on the 200. */
-    public static final String DUPLEX = "Ptth-Duplex";
-    /** "1" on connect or accept: PTH1 flow control offered; the relay confirms it on the 200 when it is agreed. */
-    public static final String FLOW_CONTROL = "Ptth-Credit";
-
     private CallHeaders() {
     }
 
@@ -31,12 +25,12 @@ public final class CallHeaders {
         response.setHeader("Cache-Control", "no-store");
         response.setHeader("X-Accel-Buffering", "no");
         if (duplex) {
-            response.setHeader(DUPLEX, "1");
+            response.setHeader(Headers.DUPLEX, Headers.ON);
         } else {
             response.setHeader("Connection", "close");
         }
         if (flowControl) {
-            response.setHeader(FLOW_CONTROL, "1");
+            response.setHeader(Headers.CREDIT, Headers.ON);
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.ptth.relay.registry;
 
+import org.ptth.protocol.Headers;
 import org.ptth.relay.errors.RelayException;
 
 /**
@@ -12,29 +13,28 @@ import org.ptth.relay.errors.RelayException;
  *               proxy sent no number (a proxy from before numbers: its segments are taken in turn)
  */
 public record Segment(boolean last, long number) {
-    public static final String HEADER = "Ptth-Segment";
-    public static final String NUMBER_HEADER = "Ptth-Segment-Number";
     public static final long UNNUMBERED = -1;
 
     /** Null when the segment header is absent (a streaming body). */
     public static Segment parse(final String header, final String numberHeader) throws RelayException {
         if (header == null) {
             if (numberHeader != null) {
-                throw RelayException.badRequest(NUMBER_HEADER + " without " + HEADER);
+                throw RelayException.badRequest(Headers.SEGMENT_NUMBER + " without " + Headers.SEGMENT);
             }
             return null;
         }
         final boolean last = switch (header.strip()) {
-            case "more" -> false;
-            case "last" -> true;
-            default -> throw RelayException.badRequest(HEADER + " must be 'more' or 'last'");
+            case Headers.SEGMENT_MORE -> false;
+            case Headers.SEGMENT_LAST -> true;
+            default -> throw RelayException.badRequest(Headers.SEGMENT + " must be '" + Headers.SEGMENT_MORE
+                    + "' or '" + Headers.SEGMENT_LAST + "'");
         };
         if (numberHeader == null) {
             return new Segment(last, UNNUMBERED);
         }
         final String digits = numberHeader.strip();
         if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw RelayException.badRequest(NUMBER_HEADER + " must be a whole number from 0");
+            throw RelayException.badRequest(Headers.SEGMENT_NUMBER + " must be a whole number from 0");
         }
         return new Segment(last, Long.parseLong(digits));
     }

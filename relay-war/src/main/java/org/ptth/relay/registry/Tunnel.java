@@ -1,5 +1,8 @@
 package org.ptth.relay.registry;
 
+import org.ptth.protocol.Headers;
+import org.ptth.protocol.Names;
+import org.ptth.protocol.Refusal;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.errors.RelayException;
 import org.ptth.relay.metrics.ByteCounts;
@@ -7,7 +10,6 @@ import org.ptth.relay.metrics.TunnelMeter;
 import org.ptth.relay.pump.Exchange;
 import org.ptth.relay.pump.Splice;
 
-import jakarta.servlet.http.HttpServletResponse;
 
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,11 +31,6 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
     private static final Logger AUDIT = Logger.getLogger("org.ptth.relay.audit");
 
     enum State { WAITING, OFFERED, OPEN, CLOSED }
-
-    static final String ID_HEADER = CallHeaders.CONNECTION_ID;
-    static final String DUPLEX_HEADER = CallHeaders.DUPLEX;
-    /** Offered by each terminator on connect and accept; confirmed to both when both offered it. */
-    static final String FLOW_CONTROL_HEADER = CallHeaders.FLOW_CONTROL;
 
     private final TunnelRegistry registry;
     private final PortKey target;
@@ -71,7 +68,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         this.connect = connect;
         this.connectDuplex = connectDuplex;
         this.clientAddress = connect.request().getRemoteAddr();
-        this.connectFlowControl = "1".equals(connect.request().getHeader(FLOW_CONTROL_HEADER));
+        this.connectFlowControl = Headers.isOn(connect.request().getHeader(Headers.CREDIT));
         this.connectDeadlineNanos = startNanos + connectWaitNanos;
         connect.onFailure(this);
     }
@@ -175,7 +172,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         server = acceptedBy;
         serverAddress = accept.request().getRemoteAddr();
         // The relay passes frames through untouched; it only tells both ends whether both do CREDIT.
-        final boolean flowControl = connectFlowControl && "1".equals(accept.request().getHeader(FLOW_CONTROL_HEADER));
+        final boolean flowControl = connectFlowControl && Headers.isOn(accept.request().getHeader(Headers.CREDIT));
         registry.leftPending(this);
         accept.onFailure(this);
 
@@ -184,7 +181,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         // the connect is another thread's call, which its client may be dropping right now
         connect.prepareHead(head -> {
             CallHeaders.streamingHead(head, connectDuplex, flowControl);
-            head.setHeader(ID_HEADER, id);
+            head.setHeader(Headers.CONNECTION_ID, id);
         });
         connect.addRoles(connectDuplex ? 2 : 1);
 
@@ -281,6 +278,11 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         return "upstream " + upstream.state() + ", downstream " + downstream.state();
     }
 
+    /** Ends a tunnel that never opened with a refusal of fixed reason. */
+    void refuse(final Refusal refusal, final String auditReason) {
+        refuse(refusal.status(), refusal.reason(), auditReason);
+    }
+
     /** Ends a tunnel that never opened: the client's connect gets this answer. */
     void refuse(final int status, final String reason, final String auditReason) {
         while (true) {
@@ -299,7 +301,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         }
         replaceTimer(null);
         registry.removed(this);
-        connect.answer(status, reason, status == 404 ? 1 : 0, false);
+        connect.answer(status, reason, status == Refusal.NOT_ONLINE.status() ? 1 : 0, false);
         registry.events().refused(client.name(), clientAddress, target.server(), target.port(), transport(), status,
                 auditReason);
         AUDIT.info(() -> "tunnel refused: client " + client.name() + " from " + clientAddress() + " to " + target
@@ -314,7 +316,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
                 return;
             }
             if (was != State.OPEN) {
-                refuse(HttpServletResponse.SC_BAD_GATEWAY, why, why);
+                refuse(Refusal.TARGET_REFUSED.status(), why, why);
                 return;
             }
             if (state.compareAndSet(State.OPEN, State.CLOSED)) {
@@ -360,7 +362,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
     @Override
     public void exchangeFailed(final Exchange exchange, final String why) {
         if (exchange == connect && state.get() != State.OPEN) {
-            refuse(HttpServletResponse.SC_GONE, "client went away", "client went away before the server accepted");
+            refuse(Refusal.TUNNEL_CLOSED.status(), "client went away", "client went away before the server accepted");
         } else {
             abort(why);
         }
@@ -368,7 +370,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
 
     String shortId() {
         final String current = id;
-        return current == null ? "(none)" : current.substring(0, 8);
+        return current == null ? "(none)" : Names.shortId(current);
     }
 
     String clientAddress() {

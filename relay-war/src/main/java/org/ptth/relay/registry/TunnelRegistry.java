@@ -1,5 +1,7 @@
 package org.ptth.relay.registry;
 
+import org.ptth.protocol.Headers;
+import org.ptth.protocol.Refusal;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.errors.RelayException;
@@ -120,7 +122,7 @@ public final class TunnelRegistry {
         if (polls.incrementAndGet() > cfg.limits().listensPerServer()) {
             polls.decrementAndGet();
             events.limitReached(Limit.LISTENS_PER_SERVER);
-            throw new RelayException(429, "too many listen polls for server " + server.name(), 5);
+            throw new RelayException(Refusal.CALLER_LIMIT.status(), "too many listen polls for server " + server.name(), 5);
         }
         final Exchange poll;
         try {
@@ -150,7 +152,7 @@ public final class TunnelRegistry {
         }
         if (!config.get().stillValid(server) && unpark(key, poll)) {
             // A reload came between this call's authentication and now, and missed this poll.
-            poll.answer(401, "missing or unknown key", false);
+            poll.answer(Refusal.UNKNOWN_KEY.status(), Refusal.UNKNOWN_KEY.reason(), false);
             return;
         }
         after(cfg.timeouts().listen().toNanos(), () -> {
@@ -159,7 +161,7 @@ public final class TunnelRegistry {
             }
         });
         if (stopped && unpark(key, poll)) {
-            poll.answer(503, "relay stopping", 1, false);
+            poll.answer(Refusal.STOPPING.status(), Refusal.STOPPING.reason(), 1, false);
         }
     }
 
@@ -198,8 +200,8 @@ public final class TunnelRegistry {
         }
         checkRefusable(server, id);
         final Tunnel t = tunnelOfServer(server, id);
-        final String why = reason.isBlank() ? "target refused by server proxy" : "target refused by server proxy: " + reason;
-        t.refuse(502, why, why);
+        final String why = Refusal.TARGET_REFUSED.reason(reason);
+        t.refuse(Refusal.TARGET_REFUSED.status(), why, why);
     }
 
     public void downstream(final Principal server, final String id, final Segment segment,
@@ -243,7 +245,7 @@ public final class TunnelRegistry {
         if (mine.incrementAndGet() + joins.tunnelsOfClient(client.name()) > cfg.limits().tunnelsPerClient()) {
             mine.decrementAndGet();
             throw refusedAtLimit(Limit.TUNNELS_PER_CLIENT, client, server, port, duplex,
-                    new RelayException(429, "too many tunnels for client " + client.name(), 5));
+                    new RelayException(Refusal.CALLER_LIMIT.status(), "too many tunnels for client " + client.name(), 5));
         }
         // Only configured targets get a counter, so that probing made-up names grows no map.
         final AtomicInteger waiting = allowed ? counter(pendingByServer, server) : new AtomicInteger();
@@ -251,7 +253,7 @@ public final class TunnelRegistry {
             waiting.decrementAndGet();
             mine.decrementAndGet();
             throw refusedAtLimit(Limit.PENDING_CONNECTS_PER_SERVER, client, server, port, duplex,
-                    new RelayException(503, "too many pending connects for server " + server, 2));
+                    new RelayException(Refusal.RELAY_LIMIT.status(), "too many pending connects for server " + server, 2));
         }
         final Exchange exchange;
         try {
@@ -275,12 +277,12 @@ public final class TunnelRegistry {
         }
         if (!config.get().stillValid(client)) {
             // A reload came between this call's authentication and now, and missed this tunnel.
-            t.refuse(401, "missing or unknown key", "configuration changed: key removed");
+            t.refuse(Refusal.UNKNOWN_KEY, "configuration changed: key removed");
             return;
         }
         if (!allowed) {
             t.replaceTimer(after(cfg.timeouts().connectWait().toNanos(),
-                    () -> t.refuse(404, "no such server or port online", "target not allowed for this client")));
+                    () -> t.refuse(Refusal.NOT_ONLINE, "target not allowed for this client")));
             return;
         }
         t.replaceTimer(after(cfg.timeouts().connectWait().toNanos(), () -> expireWaiting(t)));
@@ -379,7 +381,7 @@ public final class TunnelRegistry {
         }
         final long acceptNanos = config.get().timeouts().accept().toNanos();
         t.replaceTimer(after(acceptNanos, () -> withdraw(t, id)));
-        if (!poll.answerText(Tunnel.ID_HEADER, id, id + "\n")) {
+        if (!poll.answerText(Headers.CONNECTION_ID, id, id + "\n")) {
             // A poll whose server proxy is gone: try the next one at once.
             withdraw(t, id);
         }
@@ -399,7 +401,7 @@ public final class TunnelRegistry {
         }
         byId.remove(id, t);
         if (t.connectDeadlinePassed()) {
-            t.refuse(502, "server proxy did not accept the connection in time", "no accept in time");
+            t.refuse(Refusal.NO_ACCEPT_IN_TIME, "no accept in time");
             return;
         }
         t.replaceTimer(after(t.connectDeadlineNanos() - System.nanoTime(), () -> expireWaiting(t)));
@@ -411,9 +413,9 @@ public final class TunnelRegistry {
             return;
         }
         if (t.wasOffered()) {
-            t.refuse(502, "server proxy did not accept the connection in time", "no accept in time");
+            t.refuse(Refusal.NO_ACCEPT_IN_TIME, "no accept in time");
         } else {
-            t.refuse(404, "no such server or port online", "no listener within the connect wait");
+            t.refuse(Refusal.NOT_ONLINE, "no listener within the connect wait");
         }
     }
 
@@ -498,7 +500,7 @@ public final class TunnelRegistry {
             for (final Exchange poll : port.getValue().parked()) {
                 final Principal owner = pollOwners.get(poll);
                 if (owner != null && !next.stillValid(owner) && unpark(port.getKey(), poll)) {
-                    poll.answer(401, "missing or unknown key", false);
+                    poll.answer(Refusal.UNKNOWN_KEY.status(), Refusal.UNKNOWN_KEY.reason(), false);
                 }
             }
         }
@@ -550,7 +552,7 @@ public final class TunnelRegistry {
         stopped = true;
         for (final PortQueue q : ports.values()) {
             for (final Exchange poll : q.drainPolls()) {
-                poll.answer(503, "relay stopping", 1, false);
+                poll.answer(Refusal.STOPPING.status(), Refusal.STOPPING.reason(), 1, false);
             }
         }
         for (final Tunnel t : live) {

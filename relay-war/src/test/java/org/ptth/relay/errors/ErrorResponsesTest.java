@@ -4,6 +4,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
+import org.ptth.protocol.Headers;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,7 @@ class ErrorResponsesTest {
 
         verify(response).setStatus(410);
         verify(response).setHeader("Connection", "close");
-        verify(response).setHeader(ErrorResponses.REASON_HEADER, "tunnel closed: caf%C3%A9 at 100%25");
+        verify(response).setHeader(Headers.REASON, "tunnel closed: caf%C3%A9 at 100%25");
         final ArgumentCaptor<byte[]> body = ArgumentCaptor.forClass(byte[].class);
         verify(out).write(body.capture());
         assertEquals("tunnel closed: caf\u00e9 at 100%\n", new String(body.getValue(), StandardCharsets.UTF_8));
@@ -47,6 +48,6 @@ class ErrorResponsesTest {
         assertFalse(ErrorResponses.send(response, 502, "late", 0, false));
 
         verify(response, never()).setStatus(502);
-        verify(response, never()).setHeader(ErrorResponses.REASON_HEADER, "late");
+        verify(response, never()).setHeader(Headers.REASON, "late");
     }
 }
