@@ -7,9 +7,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.ptth.relay.RelayContext;
 import org.ptth.relay.config.RelayConfig;
-import org.ptth.relay.errors.ErrorResponses;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * {@code GET /metrics}: every metric of the relay in the Prometheus text format, for a scraper
@@ -20,27 +20,13 @@ import java.io.IOException;
 public final class MetricsServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final PrometheusTextFormatWriter FORMAT = PrometheusTextFormatWriter.create();
+    private static final OperatorGate GATE = new OperatorGate("the metrics endpoint", List.of("GET", "HEAD"),
+            "metrics.key-sha256", RelayConfig::metricsAuthenticator, "ptth-relay metrics");
 
     @Override
     protected void service(final HttpServletRequest request, final HttpServletResponse response) throws IOException {
-        if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
-            response.setHeader("Allow", "GET");
-            ErrorResponses.send(response, 405, "the metrics endpoint takes GET", 0, false);
-            return;
-        }
         final RelayContext relay = RelayContext.of(getServletContext());
-        final RelayConfig config = relay.config();
-        if (config == null) {
-            ErrorResponses.send(response, 503, relay.unavailableAnswer(), 10, false);
-            return;
-        }
-        if (config.metricsAuthenticator() == null) {
-            ErrorResponses.send(response, 404, "no metrics.key-sha256 configured", 0, false);
-            return;
-        }
-        if (config.metricsAuthenticator().authenticate(request.getHeader("Authorization")).isEmpty()) {
-            response.setHeader("WWW-Authenticate", "Bearer realm=\"ptth-relay metrics\"");
-            ErrorResponses.send(response, 401, "missing or unknown key", 0, false);
+        if (!GATE.admits(request, response, relay.config(), relay::unavailableAnswer)) {
             return;
         }
         response.setContentType(FORMAT.getContentType());

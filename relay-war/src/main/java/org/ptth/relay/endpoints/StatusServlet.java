@@ -6,11 +6,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.ptth.relay.RelayContext;
 import org.ptth.relay.config.RelayConfig;
-import org.ptth.relay.errors.ErrorResponses;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Live figures for operators, monitoring and the benchmark: tunnels, parked polls, JVM threads and
@@ -19,26 +19,13 @@ import java.nio.charset.StandardCharsets;
 @WebServlet(name = "ptth-status", urlPatterns = "/status", asyncSupported = true)
 public final class StatusServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
+    private static final OperatorGate GATE = new OperatorGate("the status endpoint", List.of("POST"),
+            "admin.key-sha256", RelayConfig::adminAuthenticator, null);
 
     @Override
     protected void service(final HttpServletRequest request, final HttpServletResponse response) throws IOException {
-        if (!"POST".equals(request.getMethod())) {
-            response.setHeader("Allow", "POST");
-            ErrorResponses.send(response, 405, "the status endpoint takes POST", 0, false);
-            return;
-        }
         final RelayContext relay = RelayContext.of(getServletContext());
-        final RelayConfig config = relay.config();
-        if (config == null) {
-            ErrorResponses.send(response, 503, relay.unavailableAnswer(), 10, false);
-            return;
-        }
-        if (config.adminAuthenticator() == null) {
-            ErrorResponses.send(response, 404, "no admin.key-sha256 configured", 0, false);
-            return;
-        }
-        if (config.adminAuthenticator().authenticate(request.getHeader("Authorization")).isEmpty()) {
-            ErrorResponses.send(response, 401, "missing or unknown key", 0, false);
+        if (!GATE.admits(request, response, relay.config(), relay::unavailableAnswer)) {
             return;
         }
         if ("1".equals(request.getParameter("gc"))) {
