@@ -1,16 +1,14 @@
 package org.ptth.relay.endpoints;
 
-import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletInputStream;
-import jakarta.servlet.http.HttpServletResponse;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.errors.ErrorResponses;
 import org.ptth.relay.errors.RelayException;
+import org.ptth.relay.pump.Exchange;
 import org.ptth.relay.registry.TunnelRegistry;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The server proxy could not reach its target: the client hears it at once, with the reason (the
@@ -28,44 +26,63 @@ final class RefuseEndpoint implements Endpoint {
         final TunnelRegistry registry = call.registry();
         registry.checkRefusable(server, id);
 
-        final AsyncContext async = call.request().startAsync();
-        async.setTimeout(0);
-        final ServletInputStream in = call.request().getInputStream();
-        // Null until refused; then the error the refusal met, or "" when it went through.
-        final AtomicReference<RelayException> outcome = new AtomicReference<>();
-        final AtomicReference<Boolean> refused = new AtomicReference<>(false);
-        final Runnable[] refuseWith = new Runnable[1];
-        final BodyCollector body = new BodyCollector(in, MAX_REASON,
-                kept -> {
-                    refuseWith[0].run();
-                    answer(async, outcome.get());
-                },
-                () -> refuseWith[0].run());
-        refuseWith[0] = () -> {
-            if (refused.compareAndSet(false, true)) {
-                final String reason = ErrorResponses.oneLine(new String(body.kept(), StandardCharsets.UTF_8));
-                try {
-                    registry.refuse(server, id, reason);
-                } catch (final RelayException e) {
-                    outcome.set(e);
-                }
-            }
-        };
-        registry.schedule(REASON_WAIT_MILLIS, refuseWith[0]);
+        final Exchange exchange = call.starter().start();
+        final ServletInputStream in = exchange.input();
+        final Refusing refusing = new Refusing(registry, server, id);
+        final BodyCollector body = refusing.reader(in, exchange);
+        registry.schedule(REASON_WAIT_MILLIS, refusing::refuse);
         in.setReadListener(body);
     }
 
-    private static void answer(final AsyncContext async, final RelayException error) {
-        try {
-            final HttpServletResponse response = (HttpServletResponse) async.getResponse();
-            if (error == null) {
-                response.setStatus(204);
-            } else {
-                ErrorResponses.send(response, error);
+    /**
+     * One refuse call: the refusal goes through once, at the body's end, when reading it fails, or
+     * after the wait, whichever comes first; the call is answered at the body's end with its outcome.
+     */
+    private static final class Refusing {
+        private final TunnelRegistry registry;
+        private final Principal server;
+        private final String id;
+        private BodyCollector body;
+        private boolean refused;
+        /** What the refusal met, or null when it went through. */
+        private RelayException error;
+
+        Refusing(final TunnelRegistry registry, final Principal server, final String id) {
+            this.registry = registry;
+            this.server = server;
+            this.id = id;
+        }
+
+        BodyCollector reader(final ServletInputStream in, final Exchange exchange) {
+            body = new BodyCollector(in, MAX_REASON, kept -> answer(exchange), this::refuse);
+            return body;
+        }
+
+        /** Synchronized: the answer waits for a refusal the timer has under way, to tell its outcome. */
+        synchronized void refuse() {
+            if (refused) {
+                return;
             }
-            async.complete();
-        } catch (final IOException | IllegalStateException e) {
-            // The caller went away; the refusal itself went through.
+            refused = true;
+            final String reason = ErrorResponses.oneLine(new String(body.kept(), StandardCharsets.UTF_8));
+            try {
+                registry.refuse(server, id, reason);
+            } catch (final RelayException e) {
+                error = e;
+            }
+        }
+
+        private void answer(final Exchange exchange) {
+            final RelayException failed;
+            synchronized (this) {
+                refuse();
+                failed = error;
+            }
+            if (failed == null) {
+                exchange.finish(204);
+            } else {
+                exchange.answer(failed.status(), failed.getMessage(), failed.retryAfterSeconds(), false);
+            }
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.ptth.relay.endpoints;
 
-import jakarta.servlet.AsyncContext;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -12,7 +11,7 @@ import org.ptth.relay.auth.Principal;
 import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.errors.ErrorResponses;
 import org.ptth.relay.errors.RelayException;
-import org.ptth.relay.pump.BodyDrain;
+import org.ptth.relay.pump.Exchange;
 
 import java.io.IOException;
 import java.util.Map;
@@ -76,24 +75,12 @@ public final class RelayServlet extends HttpServlet {
             LOG.fine(request.getMethod() + " " + request.getRequestURI() + " from " + request.getRemoteAddr()
                     + ": " + e.status() + " " + e.getMessage());
         }
-        ErrorResponses.send(response, e);
-        if (request.isAsyncStarted()) {
-            // Refused after its exchange began: drain like any other answered call (UnreadBodyFilter
-            // does it for the calls still in the servlet's hands).
-            final AsyncContext async = request.getAsyncContext();
-            final Runnable complete = () -> {
-                try {
-                    async.complete();
-                } catch (final IllegalStateException alreadyOver) {
-                    // the container ended it first
-                }
-            };
-            response.flushBuffer();
-            try {
-                BodyDrain.thenComplete(request.getInputStream(), complete);
-            } catch (final IllegalStateException bodyTakenAlready) {
-                complete.run();
-            }
+        final Exchange exchange = Exchange.of(request);
+        if (exchange == null) {
+            ErrorResponses.send(response, e); // still in the servlet's hands: UnreadBodyFilter drains it
+        } else {
+            // Refused after its exchange began: answered, drained and completed like any other call.
+            exchange.answer(e.status(), e.getMessage(), e.retryAfterSeconds(), false);
         }
     }
 }

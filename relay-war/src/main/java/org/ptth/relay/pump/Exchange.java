@@ -29,6 +29,7 @@ import java.util.logging.Logger;
  */
 public final class Exchange implements AsyncListener {
     private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
+    private static final String ATTRIBUTE = Exchange.class.getName();
 
     /** What the owner of an exchange hears when the container ends it (client gone, webapp stopping). */
     public interface Failure {
@@ -66,7 +67,13 @@ public final class Exchange implements AsyncListener {
         async.setTimeout(0);
         final Exchange exchange = new Exchange(async, label);
         async.addListener(exchange);
+        request.setAttribute(ATTRIBUTE, exchange);
         return exchange;
+    }
+
+    /** The exchange a call was put in, or null while the servlet still holds it. */
+    public static Exchange of(final HttpServletRequest request) {
+        return request.getAttribute(ATTRIBUTE) instanceof Exchange exchange ? exchange : null;
     }
 
     /** The request, for the call's own thread while it handles the call (its address, its headers). */

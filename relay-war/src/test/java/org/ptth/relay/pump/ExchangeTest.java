@@ -76,6 +76,18 @@ class ExchangeTest {
     }
 
     @Test
+    void aStartedCallsExchangeIsFoundFromItsRequestSoThatLateRefusalsGoThroughIt() {
+        final ArgumentCaptor<Object> kept = ArgumentCaptor.forClass(Object.class);
+        verify(request).setAttribute(eq(Exchange.class.getName()), kept.capture());
+        assertSame(exchange, kept.getValue());
+        when(request.getAttribute(Exchange.class.getName())).thenReturn(exchange);
+        assertSame(exchange, Exchange.of(request));
+
+        final HttpServletRequest notStarted = mock(HttpServletRequest.class);
+        assertEquals(null, Exchange.of(notStarted));
+    }
+
+    @Test
     void startTurnsTheContainerTimeoutOffAndListens() {
         final InOrder order = inOrder(request, async);
         order.verify(request).startAsync(request, response);
