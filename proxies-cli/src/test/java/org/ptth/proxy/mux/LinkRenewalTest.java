@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +19,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.ptth.protocol.mux.FrameType;
 import org.ptth.protocol.mux.Payloads;
-import org.ptth.proxy.net.HostPort;
 import org.ptth.proxy.server.Exposure;
 
 /**
@@ -42,54 +36,28 @@ class LinkRenewalTest {
     Path dir;
 
     private MuxRig rig;
-    private ServerSocket target;
-    private final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
+    private MuxRig.Target target;
 
     @BeforeEach
     void start() throws Exception {
         rig = new MuxRig(dir);
         rig.renewAfter = RENEW_AFTER;
-        target = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        final Thread acceptor = new Thread(() -> {
-            while (!target.isClosed()) {
-                try {
-                    final Socket socket = target.accept();
-                    socket.setSoTimeout(MuxRig.WAIT_SECONDS * 1000);
-                    accepted.add(socket);
-                } catch (final IOException closed) {
-                    return;
-                }
-            }
-        });
-        acceptor.setDaemon(true);
-        acceptor.start();
+        target = rig.target();
     }
 
     @AfterEach
     void stop() throws Exception {
-        target.close();
-        for (final Socket socket : accepted) {
-            socket.close();
-        }
         rig.close();
     }
 
     private Exposure echo() {
-        return new Exposure("echo", new HostPort("127.0.0.1", target.getLocalPort()));
-    }
-
-    private Socket nextTargetConnection() throws InterruptedException {
-        final Socket socket = accepted.poll(MuxRig.WAIT_SECONDS, TimeUnit.SECONDS);
-        if (socket == null) {
-            throw new AssertionError("the server proxy did not connect its target");
-        }
-        return socket;
+        return target.exposure("echo");
     }
 
     /** The relay's side opens a tunnel to echo on {@code relay} and checks that the target got it. */
     private Socket openTunnel(final FakeMuxRelay.Peer relay, final int number) throws Exception {
         relay.open(number, "echo", "test", new byte[0]);
-        final Socket service = nextTargetConnection();
+        final Socket service = target.next();
         relay.expect(number, FrameType.OPENED);
         return service;
     }

@@ -23,6 +23,7 @@ import javax.net.ssl.SSLContext;
 
 import org.ptth.proxy.client.ClientTerminator;
 import org.ptth.proxy.key.KeyFile;
+import org.ptth.proxy.net.HostPort;
 import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.RelayAddress;
 import org.ptth.proxy.relay.RelayClient;
@@ -127,6 +128,61 @@ final class MuxRig implements AutoCloseable {
     }
 
     record Server(ServerTerminator terminator, MuxTransport mux) {
+    }
+
+    private Target target;
+
+    /** The TCP target the server proxy connects for its exposures; started on first use, closed with the rig. */
+    Target target() throws IOException {
+        if (target == null) {
+            target = new Target();
+            toClose.add(target);
+        }
+        return target;
+    }
+
+    /** A TCP server on 127.0.0.1 that keeps each connection it accepts, for the test to take in turn. */
+    static final class Target implements AutoCloseable {
+        private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
+
+        private Target() throws IOException {
+            final Thread acceptor = new Thread(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        final Socket one = socket.accept();
+                        one.setSoTimeout(WAIT_SECONDS * 1000);
+                        accepted.add(one);
+                    } catch (final IOException closed) {
+                        return;
+                    }
+                }
+            }, "mux-rig-target");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        /** An exposure of this target under {@code name}. */
+        Exposure exposure(final String name) {
+            return new Exposure(name, new HostPort("127.0.0.1", socket.getLocalPort()));
+        }
+
+        /** The next connection the server proxy made, waiting for it. */
+        Socket next() throws InterruptedException {
+            final Socket one = accepted.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            if (one == null) {
+                throw new AssertionError("the server proxy did not connect its target");
+            }
+            return one;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+            for (final Socket one : accepted) {
+                one.close();
+            }
+        }
     }
 
     Socket connect(final InetSocketAddress address) throws IOException {

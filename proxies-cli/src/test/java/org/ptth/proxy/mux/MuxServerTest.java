@@ -13,8 +13,6 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -35,47 +33,21 @@ class MuxServerTest {
     Path dir;
 
     private MuxRig rig;
-    private ServerSocket target;
-    private final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
+    private MuxRig.Target target;
 
     @BeforeEach
     void start() throws Exception {
         rig = new MuxRig(dir);
-        target = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        final Thread acceptor = new Thread(() -> {
-            while (!target.isClosed()) {
-                try {
-                    final Socket socket = target.accept();
-                    socket.setSoTimeout(MuxRig.WAIT_SECONDS * 1000);
-                    accepted.add(socket);
-                } catch (final IOException closed) {
-                    return;
-                }
-            }
-        });
-        acceptor.setDaemon(true);
-        acceptor.start();
+        target = rig.target();
     }
 
     @AfterEach
     void stop() throws Exception {
-        target.close();
-        for (final Socket socket : accepted) {
-            socket.close();
-        }
         rig.close();
     }
 
     private Exposure echo() {
-        return new Exposure("echo", new HostPort("127.0.0.1", target.getLocalPort()));
-    }
-
-    private Socket nextTargetConnection() throws InterruptedException {
-        final Socket socket = accepted.poll(MuxRig.WAIT_SECONDS, TimeUnit.SECONDS);
-        if (socket == null) {
-            throw new AssertionError("the server proxy did not connect its target");
-        }
-        return socket;
+        return target.exposure("echo");
     }
 
     @Test
@@ -94,7 +66,7 @@ class MuxServerTest {
         final FakeMuxRelay.Peer relay = rig.relay.nextConnection();
         relay.expect(0, FrameType.LISTEN);
         relay.open(3, "echo", "laptop from 10.0.0.7", "hello".getBytes(StandardCharsets.US_ASCII));
-        final Socket service = nextTargetConnection();
+        final Socket service = target.next();
         assertEquals("hello", new String(service.getInputStream().readNBytes(5), StandardCharsets.US_ASCII));
         relay.expect(3, FrameType.OPENED);
         final String opened = rig.nextLine("opened");
@@ -129,7 +101,7 @@ class MuxServerTest {
         relay.expect(0, FrameType.LISTEN);
         relay.open(1, "echo", "", "request".getBytes(StandardCharsets.US_ASCII));
         relay.end(1);
-        final Socket service = nextTargetConnection();
+        final Socket service = target.next();
         relay.expect(1, FrameType.OPENED);
         assertEquals("request", new String(service.getInputStream().readAllBytes(), StandardCharsets.US_ASCII),
                 "the bytes, then the end of stream");
@@ -147,13 +119,13 @@ class MuxServerTest {
         relay.expect(0, FrameType.LISTEN);
 
         relay.open(1, "echo", "", new byte[0]);
-        final Socket first = nextTargetConnection();
+        final Socket first = target.next();
         relay.expect(1, FrameType.OPENED);
         relay.abort(1, "client reset");
         assertThrows(SocketException.class, () -> first.getInputStream().read());
 
         relay.open(2, "echo", "", new byte[0]);
-        final Socket second = nextTargetConnection();
+        final Socket second = target.next();
         relay.expect(2, FrameType.OPENED);
         second.setSoLinger(true, 0);
         second.close();
