@@ -48,7 +48,7 @@ class TunnelFlowTest {
 
     private Opened open(final String port) throws Exception {
         final CompletableFuture<HttpResponse<String>> listen = calls.textAsync(SERVER_KEY, "v1/srv/listen/" + port);
-        Thread.sleep(100);
+        relay.awaitParkedPoll("srv", port);
         final CompletableFuture<HttpResponse<InputStream>> connect = calls.download(CLIENT_KEY, "v1/srv/connect/" + port);
         final HttpResponse<String> offered = listen.get(20, TimeUnit.SECONDS);
         assertEquals(200, offered.statusCode());
@@ -113,7 +113,7 @@ class TunnelFlowTest {
     @Test
     void duplexAcceptGetsTheLastUpstreamBytesWhileItsOwnBodyGoesOn() throws Exception {
         final CompletableFuture<HttpResponse<String>> listen = calls.textAsync(SERVER_KEY, "v1/srv/listen/dupa");
-        Thread.sleep(100);
+        relay.awaitParkedPoll("srv", "dupa");
         final CompletableFuture<HttpResponse<InputStream>> connect = calls.download(CLIENT_KEY, "v1/srv/connect/dupa");
         final String id = listen.get(20, TimeUnit.SECONDS).body().strip();
         try (ChunkedUpload accept = new ChunkedUpload(relay.port(), "/relay/v1/srv/accept/" + id, SERVER_KEY,
@@ -148,7 +148,7 @@ class TunnelFlowTest {
     @Test
     void duplexConnectGetsTheLastDownstreamBytesWhileItsOwnBodyGoesOn() throws Exception {
         final CompletableFuture<HttpResponse<String>> listen = calls.textAsync(SERVER_KEY, "v1/srv/listen/dupc");
-        Thread.sleep(100);
+        relay.awaitParkedPoll("srv", "dupc");
         try (ChunkedUpload connect = new ChunkedUpload(relay.port(), "/relay/v1/srv/connect/dupc", CLIENT_KEY,
                 DUPLEX_HEADER)) {
             final String id = listen.get(20, TimeUnit.SECONDS).body().strip();
@@ -268,7 +268,7 @@ class TunnelFlowTest {
     @Test
     void refusedConnectionGives502WithTheReason() throws Exception {
         final CompletableFuture<HttpResponse<String>> listen = calls.textAsync(SERVER_KEY, "v1/srv/listen/db");
-        Thread.sleep(100);
+        relay.awaitParkedPoll("srv", "db");
         final CompletableFuture<HttpResponse<String>> connect = calls.textAsync(CLIENT_KEY, "v1/srv/connect/db");
         final String id = listen.get(20, TimeUnit.SECONDS).body().strip();
         final java.net.http.HttpRequest refuse = calls.post(SERVER_KEY, "v1/srv/refuse/" + id)
@@ -291,7 +291,7 @@ class TunnelFlowTest {
     void unansweredOfferGoesToAnotherPoll() throws Exception {
         // The first poll's server proxy "dies": it gets the ID and never accepts.
         final CompletableFuture<HttpResponse<String>> dead = calls.textAsync(SERVER_KEY, "v1/srv/listen/web");
-        Thread.sleep(100);
+        relay.awaitParkedPoll("srv", "web");
         final CompletableFuture<HttpResponse<InputStream>> connect = calls.download(CLIENT_KEY, "v1/srv/connect/web");
         final String deadId = dead.get(20, TimeUnit.SECONDS).body().strip();
         final CompletableFuture<HttpResponse<String>> alive = calls.textAsync(SERVER_KEY, "v1/srv/listen/web");

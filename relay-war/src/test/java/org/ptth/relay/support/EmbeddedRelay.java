@@ -6,6 +6,7 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
+import org.ptth.relay.RelayContext;
 import org.ptth.relay.RelayLifecycle;
 import org.ptth.relay.auth.KeyHashes;
 import org.ptth.relay.endpoints.RelayServlet;
@@ -29,6 +30,7 @@ public final class EmbeddedRelay implements AutoCloseable {
     public static final String OTHER_SERVER_KEY = "0a9b8c7d6e5f40312a3b4c5d6e7f80910a9b8c7d6e5f40312a3b4c5d6e7f8091";
 
     private final Tomcat tomcat = new Tomcat();
+    private final Context context;
     private final Path dir;
     private final Path configFile;
 
@@ -49,6 +51,7 @@ public final class EmbeddedRelay implements AutoCloseable {
         connectorProperties.forEach(connector::setProperty);
         tomcat.setConnector(connector);
         final Context ctx = tomcat.addContext("/relay", dir.toString());
+        context = ctx;
         ctx.addParameter(RelayLifecycle.CONFIG_PROPERTY, configFile.toString());
         ctx.addApplicationListener(RelayLifecycle.class.getName());
         Tomcat.addServlet(ctx, "relay", new RelayServlet()).setAsyncSupported(true);
@@ -109,6 +112,21 @@ public final class EmbeddedRelay implements AutoCloseable {
             }
         }
         return figures;
+    }
+
+    /**
+     * Waits until the relay holds a listen poll of {@code server} for {@code port}: a connect made
+     * after that finds the poll, where one made right after sending the poll may come first.
+     */
+    public void awaitParkedPoll(final String server, final String port) throws InterruptedException {
+        final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (RelayContext.of(context.getServletContext()).registry().parkedPollsByPort()
+                .getOrDefault(server, Map.of()).getOrDefault(port, 0) == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no listen poll of " + server + "/" + port + " parked within 20 s");
+            }
+            Thread.sleep(5);
+        }
     }
 
     @Override
