@@ -32,12 +32,15 @@ import org.ptth.proxy.tunnel.TunnelSettings;
 import org.ptth.proxy.tunnel.TunnelThreads;
 
 /**
- * A fake relay, an echo target exposed as {@code echo} by a server terminator, and client
- * terminators on demand, all on 127.0.0.1 port 0; every log line of the org.ptth loggers is kept.
+ * A fake relay, a target exposed as {@code echo} by a server terminator, and client terminators on
+ * demand, all on 127.0.0.1 port 0; every log line of the org.ptth loggers is kept. The target echoes
+ * on its own, or ({@link #holdingTarget}) hands each connection to the test, beside a port
+ * {@code down} whose target refuses connections.
  */
 final class Rig implements AutoCloseable {
 
     static final int WAIT_SECONDS = 30;
+    private static final String TUNNEL_LOG = "org.ptth.proxy.tunnel.Tunnel";
 
     final String serverKey = KeyFile.generateKey();
     final String clientKey = KeyFile.generateKey();
@@ -46,12 +49,18 @@ final class Rig implements AutoCloseable {
     final BlockingQueue<String> log = new LinkedBlockingQueue<>();
     final ServerTerminator server;
     private final ServerSocket target;
+    private final BlockingQueue<Socket> targetConnections = new LinkedBlockingQueue<>();
+    /** The tunnels' " closed: " lines (both terminators), in order. */
+    private final BlockingQueue<String> closedLines = new LinkedBlockingQueue<>();
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final Logger ptth = Logger.getLogger("org.ptth");
     private final Handler capture = new Handler() {
         @Override
         public void publish(final LogRecord record) {
             log.add(record.getMessage());
+            if (TUNNEL_LOG.equals(record.getLoggerName()) && record.getMessage().contains(" closed: ")) {
+                closedLines.add(record.getMessage());
+            }
         }
 
         @Override
@@ -70,23 +79,57 @@ final class Rig implements AutoCloseable {
      */
     Rig(final SSLContext tls, final TunnelSettings serverSide,
         final BiFunction<RelayAddress, String, RelayClient> clientFor) throws IOException {
+        this(tls, serverSide, clientFor, true);
+    }
+
+    /**
+     * A rig whose target hands each connection to the test ({@link #nextTargetConnection}), with a
+     * second port {@code down} whose target refuses connections.
+     */
+    static Rig holdingTarget(final TunnelSettings serverSide) throws IOException {
+        return new Rig(null, serverSide, RelayClient::new, false);
+    }
+
+    private Rig(final SSLContext tls, final TunnelSettings serverSide,
+                final BiFunction<RelayAddress, String, RelayClient> clientFor, final boolean echo) throws IOException {
         ptth.addHandler(capture);
         ptth.setLevel(Level.INFO);
         relay = new FakeRelay(serverKey, clientKey, tls);
         target = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        pool.execute(this::echoForever);
+        final List<Exposure> exposures = new ArrayList<>();
+        exposures.add(new Exposure("echo", new HostPort("127.0.0.1", target.getLocalPort())));
+        if (echo) {
+            pool.execute(this::echoForever);
+        } else {
+            pool.execute(this::holdForever);
+            final int closedPort;
+            try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                closedPort = probe.getLocalPort(); // free once closed: connecting there is refused
+            }
+            exposures.add(new Exposure("down", new HostPort("127.0.0.1", closedPort)));
+        }
         final RelayClient serverRelay = clientFor.apply(RelayAddress.parse(relay.baseUrl()), serverKey);
-        server = new ServerTerminator(serverRelay, "office",
-                List.of(new Exposure("echo", new HostPort("127.0.0.1", target.getLocalPort()))), 2, serverSide, pool);
+        server = new ServerTerminator(serverRelay, "office", exposures, 2, serverSide, pool);
         toClose.add(server);
         toClose.add(serverRelay);
         server.start();
     }
 
+    /** A client terminator for {@code port} with a plain relay client; returns its local address. */
+    InetSocketAddress clientFor(final String port, final TunnelSettings settings) throws IOException {
+        client(port, settings, plainClient());
+        return address(listeners.size() - 1);
+    }
+
     /** A client terminator for port {@code echo}; returns it, its address via {@link #address}. */
     ClientTerminator client(final TunnelSettings settings, final RelayClient clientRelay) throws IOException {
+        return client("echo", settings, clientRelay);
+    }
+
+    private ClientTerminator client(final String port, final TunnelSettings settings, final RelayClient clientRelay)
+            throws IOException {
         final ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        final ClientTerminator client = new ClientTerminator(listener, clientRelay, "office", "echo", settings, pool);
+        final ClientTerminator client = new ClientTerminator(listener, clientRelay, "office", port, settings, pool);
         toClose.add(0, clientRelay);
         toClose.add(0, client);
         pool.execute(() -> {
@@ -123,6 +166,52 @@ final class Rig implements AutoCloseable {
         throw new AssertionError("no log line with '" + text + "'");
     }
 
+    /** A socket to {@code address} whose reads time out after {@link #WAIT_SECONDS}, not never. */
+    static Socket connect(final InetSocketAddress address) throws IOException {
+        final Socket socket = new Socket(address.getAddress(), address.getPort());
+        socket.setSoTimeout(WAIT_SECONDS * 1000);
+        return socket;
+    }
+
+    /** The next connection the server terminator made to a holding target, waiting for it. */
+    Socket nextTargetConnection() throws InterruptedException, IOException {
+        final Socket socket = targetConnections.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        if (socket == null) {
+            throw new AssertionError("the server terminator did not connect to the target");
+        }
+        socket.setSoTimeout(WAIT_SECONDS * 1000);
+        return socket;
+    }
+
+    /** The next line of a tunnel that closed, at either terminator, waiting for it. */
+    String nextClosedLine() throws InterruptedException {
+        final String line = closedLines.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        if (line == null) {
+            throw new AssertionError("no tunnel closed");
+        }
+        return line;
+    }
+
+    /** Whether the holding target has connections the test has not taken. */
+    boolean targetConnectionsWaiting() {
+        return !targetConnections.isEmpty();
+    }
+
+    /** Copies what a target connection receives back to the sender, and passes its half-close on. */
+    void echoOn(final Socket socket) {
+        pool.execute(() -> echo(socket));
+    }
+
+    private void holdForever() {
+        while (!target.isClosed()) {
+            try {
+                targetConnections.add(target.accept());
+            } catch (final IOException closed) {
+                return;
+            }
+        }
+    }
+
     private void echoForever() {
         while (!target.isClosed()) {
             final Socket socket;
@@ -131,17 +220,19 @@ final class Rig implements AutoCloseable {
             } catch (final IOException closed) {
                 return;
             }
-            pool.execute(() -> {
-                try (socket) {
-                    final InputStream in = socket.getInputStream();
-                    final OutputStream out = socket.getOutputStream();
-                    in.transferTo(out);
-                    socket.shutdownOutput();
-                    in.read();
-                } catch (final IOException gone) {
-                    // the test cut it
-                }
-            });
+            pool.execute(() -> echo(socket));
+        }
+    }
+
+    private static void echo(final Socket socket) {
+        try (socket) {
+            final InputStream in = socket.getInputStream();
+            final OutputStream out = socket.getOutputStream();
+            in.transferTo(out);
+            socket.shutdownOutput();
+            in.read(); // wait for the terminator to close
+        } catch (final IOException gone) {
+            // the test cut it, or asserts on the other side
         }
     }
 
