@@ -12,6 +12,12 @@ import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.isA;
 import static org.mockito.ArgumentMatchers.same;
 import static org.mockito.Mockito.atLeastOnce;
@@ -287,6 +294,82 @@ class GuardedStreamsTest {
         assertFailedOnlyAsLost(events, splice);
         // the live end of the tunnel is answered as cut, as for any other failure
         verify(sink.response).setStatus(410);
+    }
+
+    // --- the connection's own lock
+
+    /**
+     * Tomcat runs the callbacks of a connection under that connection's lock, and a read that takes
+     * the last chunk of a chunked body on another thread takes that lock too, to dispatch
+     * onAllDataRead (ChunkedInputFilter.parseTrailerFields, then AbstractProcessor.executeDispatches).
+     * A duplex call's body is read by whichever thread runs its splice, mostly the other call's, while
+     * the container calls back on its own: a callback that waited for the guard held by that read
+     * waited for itself (SoakDuplexIT, six tunnels hung with two relay threads each). The mocked
+     * stream's read below does what Tomcat's does with the last chunk, while the container thread
+     * holds the connection's lock and calls back.
+     */
+    @Test
+    void aCallbackDuringAReadOfTheLastChunkElsewhereDoesNotWaitForThatRead() throws Exception {
+        final StreamGuard guard = new StreamGuard("accept S/x");
+        final ReentrantLock connection = new ReentrantLock();
+        final CountDownLatch containerCalling = new CountDownLatch(1);
+        final CountDownLatch readUnderGuard = new CountDownLatch(1);
+        final ServletInputStream in = mock(ServletInputStream.class);
+        when(in.read(any(byte[].class), anyInt(), anyInt())).thenAnswer(i -> {
+            readUnderGuard.countDown();
+            connection.lock(); // the dispatch of onAllDataRead from a thread that is not the connection's
+            connection.unlock();
+            return -1;
+        });
+        final ReadListener relay = mock(ReadListener.class);
+        final ArgumentCaptor<ReadListener> given = ArgumentCaptor.forClass(ReadListener.class);
+        final GuardedInput body = new GuardedInput(in, guard);
+        body.setReadListener(relay);
+        verify(in).setReadListener(given.capture());
+
+        final CompletableFuture<Void> callback = CompletableFuture.runAsync(() -> {
+            connection.lock(); // the container's thread for this connection, calling back under its lock
+            try {
+                containerCalling.countDown();
+                readUnderGuard.await();
+                given.getValue().onDataAvailable();
+            } catch (final IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                connection.unlock();
+            }
+        }, daemon("container"));
+        final CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                containerCalling.await();
+                return body.read(new byte[16], 0, 16); // the other call's thread, running the splice
+            } catch (final IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, daemon("splice"));
+
+        assertEquals(-1, returned(read, "the read of the last chunk"));
+        returned(callback, "the container's callback");
+        verify(relay).onDataAvailable();
+    }
+
+    /** The task's result; a generous timeout only ends the wait for ever of two threads that wait for each other. */
+    private static <T> T returned(final CompletableFuture<T> task, final String what) throws Exception {
+        try {
+            return task.get(30, TimeUnit.SECONDS);
+        } catch (final TimeoutException e) {
+            throw new AssertionError(what + " never returned: the callback waits for the guard, the read for the"
+                    + " connection's lock the callback holds");
+        }
+    }
+
+    /** One daemon thread per task: a thread left waiting by a failed test keeps no JVM alive. */
+    private static Executor daemon(final String name) {
+        return task -> {
+            final Thread thread = new Thread(task, name);
+            thread.setDaemon(true);
+            thread.start();
+        };
     }
 
     /** The splice failed, each time for its own call's loss, never for the other request's error. */
