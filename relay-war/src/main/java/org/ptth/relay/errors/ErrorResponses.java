@@ -20,6 +20,17 @@ public final class ErrorResponses {
      */
     public static boolean send(final HttpServletResponse response, final int status, final String reason,
                                final int retryAfterSeconds, final boolean closeConnection) throws IOException {
+        return send(response, status, reason, retryAfterSeconds, closeConnection, true);
+    }
+
+    /**
+     * As above; without {@code withBody} the reason goes in the head alone ({@link Headers#REASON})
+     * and the body is empty: for a response in non-blocking mode that cannot take a write yet, whose
+     * body would otherwise be promised by its Content-Length and never come.
+     */
+    public static boolean send(final HttpServletResponse response, final int status, final String reason,
+                               final int retryAfterSeconds, final boolean closeConnection, final boolean withBody)
+            throws IOException {
         if (response.isCommitted()) {
             return false;
         }
@@ -35,6 +46,10 @@ public final class ErrorResponses {
         }
         final String line = oneLine(reason);
         response.setHeader(Headers.REASON, headerSafe(line));
+        if (!withBody) {
+            response.setContentLength(0);
+            return true;
+        }
         final byte[] body = (line + "\n").getBytes(StandardCharsets.UTF_8);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);

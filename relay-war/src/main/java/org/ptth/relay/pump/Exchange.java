@@ -49,6 +49,8 @@ public final class Exchange implements AsyncListener {
     private volatile Runnable whenCompleted;
     /** Whether a splice took the request body: then it reads it, and nobody else may. */
     private volatile boolean inputTaken;
+    /** Whether a splice took the response body: then it set a write listener (non-blocking mode). */
+    private volatile boolean outputTaken;
 
     private Exchange(final AsyncContext async, final String label) {
         this.async = async;
@@ -99,6 +101,7 @@ public final class Exchange implements AsyncListener {
 
     /** The response body, guarded: usable from any thread, failing once the connection is gone. */
     public ServletOutputStream output() throws IOException {
+        outputTaken = true;
         guard.enter();
         try {
             return new GuardedOutput(response.getOutputStream(), guard);
@@ -192,7 +195,7 @@ public final class Exchange implements AsyncListener {
         }
         if (guard.tryEnter()) {
             try {
-                ErrorResponses.send(response, status, reason, retryAfterSeconds, closeConnection);
+                ErrorResponses.send(response, status, reason, retryAfterSeconds, closeConnection, bodyCanGo());
             } catch (final IOException | RuntimeException e) {
                 LOG.log(Level.FINE, label + ": could not send " + status, e);
             } finally {
@@ -200,6 +203,18 @@ public final class Exchange implements AsyncListener {
             }
         }
         complete();
+    }
+
+    /**
+     * Whether an answer may write its body now. A response a splice took is in non-blocking mode,
+     * where a write before isReady() says true throws, and Tomcat's isReady() is false from the set
+     * of the listener until its own first onWritePossible: a duplex call whose tunnel ended while it
+     * opened is answered in that window. Its head must then promise no body, or its proxy waits for
+     * one while it keeps its own body open, and the call never ends (SoakDuplexIT: the server proxy
+     * held the TCP connection to its target until its read timeout).
+     */
+    private boolean bodyCanGo() throws IOException {
+        return !outputTaken || response.isCommitted() || response.getOutputStream().isReady();
     }
 
     /** Answers 200 with a short text body and a header, then completes: the listen poll's reply. */

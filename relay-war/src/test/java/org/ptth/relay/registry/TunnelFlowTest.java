@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.ptth.relay.support.ChunkedResponse;
 import org.ptth.relay.support.ChunkedUpload;
 import org.ptth.relay.support.EmbeddedRelay;
 import org.ptth.relay.support.RelayCalls;
@@ -171,6 +172,44 @@ class TunnelFlowTest {
             connect.writeRaw("0\r\n\r\n");
             assertTrue(clientReads.ended(10), "the connect response ends once both directions have");
             assertEquals(-1, accept.body().read());
+        }
+    }
+
+    /**
+     * A duplex connect whose client resets it while it waits: the relay reads nothing of a waiting
+     * connect, so it learns of the reset only when the accept opens the tunnel and the connect's
+     * head fails to go out. The duplex accept, whose body stays open, must still get its whole
+     * answer at once: its proxy reads that answer before it ends its body, and holds its TCP
+     * connection to the target meanwhile.
+     */
+    @Test
+    void aDuplexAcceptOfAConnectResetWhileWaitingGetsItsWholeAnswerAtOnce() throws Exception {
+        final CompletableFuture<HttpResponse<String>> listen = calls.textAsync(SERVER_KEY, "v1/srv/listen/dupr");
+        final ChunkedUpload connect = new ChunkedUpload(relay.port(), "/relay/v1/srv/connect/dupr", CLIENT_KEY,
+                DUPLEX_HEADER);
+        connect.write("PTH1".getBytes(StandardCharsets.US_ASCII));
+        final String id = listen.get(20, TimeUnit.SECONDS).body().strip();
+        connect.kill();
+        try (ChunkedUpload accept = new ChunkedUpload(relay.port(), "/relay/v1/srv/accept/" + id, SERVER_KEY,
+                DUPLEX_HEADER)) {
+            accept.write("PTH1".getBytes(StandardCharsets.US_ASCII));
+            final ChunkedResponse answer = ChunkedResponse.head(accept.response());
+            assertEquals(410, answer.status());
+            assertTrue(answer.header("Ptth-Reason").startsWith("tunnel closed: "), answer.header("Ptth-Reason"));
+            final int length = Integer.parseInt(answer.header("Content-Length"));
+            final CompletableFuture<byte[]> body = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return accept.response().readNBytes(length);
+                } catch (final java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            try {
+                // generous: only stops the wait for a body the head promised and the relay never sends
+                assertEquals(length, body.get(10, TimeUnit.SECONDS).length, "the answer's body");
+            } catch (final java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("the head promised a body of " + length + " bytes that did not come", e);
+            }
         }
     }
 
