@@ -503,6 +503,10 @@ class MuxJoinIT {
         final String id = polledId(poll);
         final HttpResponse<InputStream> accept = calls.download(SERVER_KEY, "v1/srv/accept/" + id).get(30, TimeUnit.SECONDS);
         client.expect(FrameType.OPENED, 1);
+        // its downstream call comes, as a server proxy's does: without it the relay ends the tunnel
+        // after connect.wait (3 s here), which a loaded machine can reach before the last byte is read
+        final ChunkedUpload downstream = upload(SERVER_KEY, "v1/srv/downstream/" + id, "");
+        downstream.write(PREAMBLE);
         final byte[] up = random(32 << 20, 9);
         final CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
             try {
