@@ -15,13 +15,15 @@ import org.ptth.relay.registry.TunnelRegistry;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /**
- * Starts the relay with its web application and stops it with it: on undeploy every tunnel ends
- * (a mux tunnel after shutdown.grace, its proxies told by GOAWAY) and the timer threads stop, so
- * that the container finds nothing left behind.
+ * Starts the relay with its web application and stops it with it: on undeploy or shutdown the relay
+ * drains (no new tunnels, the proxies told by GOAWAY to move theirs), open tunnels get
+ * shutdown.grace to finish, the rest are cut, and the timer threads stop, so that the container
+ * finds nothing left behind.
  */
 @WebListener
 public final class RelayLifecycle implements ServletContextListener {
@@ -30,6 +32,7 @@ public final class RelayLifecycle implements ServletContextListener {
     private static final long CONFIG_CHECK_MILLIS = 2000;
     private static final long REAP_MILLIS = 1000;
     private static final long SAMPLE_MILLIS = 5000;
+    private static final long DRAIN_POLL_MILLIS = 50;
     private static final String JMX_ATTRIBUTE = JmxExport.class.getName();
 
     @Override
@@ -69,21 +72,46 @@ public final class RelayLifecycle implements ServletContextListener {
                 + ", JMX " + JmxExport.DOMAIN + ":webapp=" + jmx.webapp());
     }
 
+    /**
+     * The drain (docs/scale-out.md, "Rolling restart"): Tomcat calls this after it has stopped
+     * accepting connections and while it still serves the open ones, upgraded mux connections
+     * included, so the tunnels on them can finish here before the connectors close.
+     */
     @Override
     public void contextDestroyed(final ServletContextEvent event) {
         final RelayContext relay = RelayContext.of(event.getServletContext());
         if (relay != null) {
-            final int tunnels = relay.registry().liveTunnels() + relay.mux().liveTunnels();
             final RelayConfig config = relay.config();
+            final long grace = config == null ? 0 : config.mux().shutdownGrace().toMillis();
+            relay.registry().drain();
+            relay.mux().drain();
+            final int open = openTunnels(relay);
+            LOG.info("ptth relay stopping: new tunnels are refused (503), every mux connection was told to move"
+                    + " (GOAWAY); " + open + " open tunnels get up to " + grace + " ms (shutdown.grace) to finish");
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(grace);
+            while (openTunnels(relay) > 0 && System.nanoTime() - deadline < 0) {
+                try {
+                    Thread.sleep(DRAIN_POLL_MILLIS);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            final int cut = openTunnels(relay);
             relay.registry().shutdown();
-            relay.mux().shutdown(config == null ? 0 : config.mux().shutdownGrace().toMillis());
-            LOG.info("ptth relay stopped; " + tunnels + " tunnels closed");
+            relay.mux().shutdown();
+            LOG.info("ptth relay stopped; " + (open - Math.min(open, cut)) + " tunnels finished during the grace,"
+                    + " " + cut + " cut (reset)");
         }
         // After the timers have stopped, so that no tick registers an MBean again.
         final JmxExport jmx = (JmxExport) event.getServletContext().getAttribute(JMX_ATTRIBUTE);
         if (jmx != null) {
             jmx.close();
         }
+    }
+
+    private static int openTunnels(final RelayContext relay) {
+        return relay.registry().liveTunnels() + relay.mux().liveTunnels();
     }
 
     /** As Tomcat names its web modules: //HOST/CONTEXT, "//localhost/ptth-relay"; "/" for the root context. */

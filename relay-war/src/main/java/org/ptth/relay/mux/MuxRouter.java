@@ -473,10 +473,11 @@ public final class MuxRouter {
     }
 
     /**
-     * The web application stops: every connection hears GOAWAY, new tunnels are refused, the open
-     * ones get {@code grace} to finish, then the rest are ended and every connection closed.
+     * The web application is stopping: every connection hears GOAWAY (its proxy moves new tunnels to
+     * another connection), new connections and tunnels are refused with 503 "relay stopping", and a
+     * tunnel still waiting for its server is refused so; open tunnels go on until {@link #shutdown()}.
      */
-    public void shutdown(final long graceMillis) {
+    public void drain() {
         stopping = true;
         for (final MuxConnection c : connections) {
             c.goaway("relay stopping");
@@ -486,14 +487,12 @@ public final class MuxRouter {
                 t.refuse(503, "relay stopping", "relay stopping");
             }
         }
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis);
-        while (!live.isEmpty() && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(50);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+    }
+
+    /** After {@link #drain()} and its grace: every tunnel left is aborted, every connection closed (1001). */
+    public void shutdown() {
+        if (!stopping) {
+            drain();
         }
         for (final MuxTunnel t : new ArrayList<>(live)) {
             t.abort("relay stopping");

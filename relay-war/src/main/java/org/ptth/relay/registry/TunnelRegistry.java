@@ -547,14 +547,22 @@ public final class TunnelRegistry {
         return ports.values().stream().mapToInt(PortQueue::parkedPolls).sum();
     }
 
-    /** The web application stops: answer every poll, end every tunnel, stop the timer thread. */
-    public void shutdown() {
+    /**
+     * The web application is stopping: new listen polls and connects get 503 "relay stopping" and
+     * every parked poll is answered so; open tunnels go on until {@link #shutdown()}.
+     */
+    public void drain() {
         stopped = true;
         for (final PortQueue q : ports.values()) {
             for (final Exchange poll : q.drainPolls()) {
                 poll.answer(Refusal.STOPPING.status(), Refusal.STOPPING.reason(), 1, false);
             }
         }
+    }
+
+    /** After {@link #drain()} and its grace: end every tunnel left, stop the timer thread. */
+    public void shutdown() {
+        drain();
         for (final Tunnel t : live) {
             t.abort("relay stopping");
         }

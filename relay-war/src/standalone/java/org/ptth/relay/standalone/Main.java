@@ -341,6 +341,9 @@ public final class Main {
             // sees) is not swallowed: the connection is closed after one read instead of holding a
             // request thread for as long as a trickle lasts.
             settings.put("maxSwallowSize", "0");
+            // The listening socket closes as the stop begins, while the relay drains: new connections
+            // are refused at once instead of waiting unanswered through shutdown.grace.
+            settings.put("bindOnInit", "false");
             for (final Map.Entry<String, String> setting : settings.entrySet()) {
                 final Object known = call(connector, "setProperty", types(String.class, String.class),
                         setting.getKey(), setting.getValue());

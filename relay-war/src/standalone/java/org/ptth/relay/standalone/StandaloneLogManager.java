@@ -7,7 +7,7 @@ import java.util.logging.LogManager;
  * Two callers would otherwise remove them too early: Tomcat, which resets any log manager other
  * than the JDK's own whenever a web application stops (so that a failed start or the shutdown
  * would go silent half way), and the JDK's own shutdown hook, which races with the launcher's,
- * so that the relay's last lines ("ptth relay stopped; N tunnels closed") would often be lost.
+ * so that the relay's last lines ("ptth relay stopped; N tunnels finished during the grace, M cut") would often be lost.
  * Installed by {@link Main} through {@code java.util.logging.manager} unless the operator chose
  * a log manager.
  */

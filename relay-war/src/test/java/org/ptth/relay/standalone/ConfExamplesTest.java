@@ -55,6 +55,8 @@ class ConfExamplesTest {
         assertEquals("Connector", connector.getTagName());
         assertEquals("20000", connector.getAttribute("connectionTimeout"));
         assertEquals("10000", connector.getAttribute("maxConnections"));
+        // a stopping relay refuses new connections at once while its open tunnels drain
+        assertEquals("false", connector.getAttribute("bindOnInit"));
         // Tomcat's own 8 KiB per-connection buffers: bigger ones cost heap on every idle connection.
         assertFalse(connector.hasAttribute("socket.appReadBufSize"));
         final Element valve = root("remote-ip-valve.xml");

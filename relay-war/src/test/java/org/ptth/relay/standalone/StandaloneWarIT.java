@@ -112,7 +112,7 @@ class StandaloneWarIT {
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the relay did not exit after SIGTERM:\n" + log());
         assertFalse(process.isAlive());
         final String log = log();
-        assertTrue(log.contains("ptth relay stopped; 0 tunnels closed"), "the web application was not stopped:\n" + log);
+        assertTrue(log.contains("ptth relay stopped; 0 tunnels finished during the grace, 0 cut"), "the web application was not stopped:\n" + log);
         assertTrue(log.strip().endsWith("ptth relay stopped"), "the launcher did not finish its shutdown:\n" + log);
     }
 
