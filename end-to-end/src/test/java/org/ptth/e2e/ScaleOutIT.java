@@ -77,7 +77,7 @@ import org.ptth.e2e.harness.Waits;
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(ScaleOutIT.Front.class)
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
 class ScaleOutIT {
 
     enum Front { HAPROXY, NGINX }
@@ -94,6 +94,12 @@ class ScaleOutIT {
      * where its server is not ends with the refusal, counted before the probe gives up.
      */
     private static final Duration PROBE = CONNECT_WAIT.plusSeconds(3);
+    /** Until every server is reachable at first, the proxies just started (no requirement, a bound against hangs). */
+    private static final Duration FIRST_REACH = Duration.ofSeconds(120);
+    /** The relays' shutdown.grace: how long open tunnels may go on once a relay begins to stop. */
+    private static final Duration GRACE = Duration.ofSeconds(6);
+    /** What a relay logs when its drain begins (RelayLifecycle). */
+    private static final String DRAIN_LINE = "ptth relay stopping:";
     /** Between two round trips of a long-lived tunnel: traffic all the time, without saturating two cores. */
     private static final long PACE_MILLIS = 100;
     /** The proxies' --renew-after: short, so that they follow a returning relay well within RECOVERY. */
@@ -102,6 +108,11 @@ class ScaleOutIT {
     private static final List<String> PROXY_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
             "-Xmx64m", "-Xss512k");
     private static final String FRONTS_PROPERTY = "ptth.e2e.fronts";
+    /**
+     * The Tomcats' bindOnInit: false as docs/scale-out.md advises for a cluster (a stopping relay
+     * closes its listening socket at once); true, Tomcat's default, to measure the difference.
+     */
+    private static final String BIND_ON_INIT_PROPERTY = "ptth.e2e.bindOnInit";
 
     @Parameter
     Front front;
@@ -116,6 +127,8 @@ class ScaleOutIT {
     private final Map<String, Integer> clientPorts = new TreeMap<>();
     private final Map<String, EchoStream> streams = new TreeMap<>();
     private String metricsKey;
+    /** The bytes checked through long-lived tunnels that ended before the last ones (cut, or replaced). */
+    private long endedStreamBytes;
     private TcpTestServer echo;
     private ReverseProxy reverseProxy;
 
@@ -128,7 +141,8 @@ class ScaleOutIT {
             startEverything();
 
             // (a) every server reachable, spread over the relays
-            final Duration firstReach = awaitAllReachable(List.copyOf(clientPorts.keySet()), RECOVERY);
+            // forty proxy JVMs that have just started on a shared machine: a bound against hangs only
+            final Duration firstReach = awaitAllReachable(List.copyOf(clientPorts.keySet()), FIRST_REACH);
             System.out.println(front + ": every server reachable " + firstReach.toMillis() + " ms after the proxies started");
             clientPorts.keySet().forEach(this::startStream);
             final Map<String, Integer> placement = awaitPlacement(allNodes());
@@ -206,12 +220,113 @@ class ScaleOutIT {
                         () -> entry.getKey() + ": no round trip since the relay came back");
             }
 
+            // (d) a rolling restart: each relay in turn stops normally (SIGTERM) and starts again; first
+            // every long-lived tunnel anew, on its server's relay (those opened during the outage are not)
+            for (final EchoStream stream : List.copyOf(streams.values())) {
+                stream.finish();
+            }
+            awaitAllReachable(List.copyOf(clientPorts.keySet()), RECOVERY);
+            clientPorts.keySet().forEach(this::startStream);
+            awaitStreamsOnTheirServersNode(placement, allNodes());
+            for (int i = 0; i < NODES; i++) {
+                restartDraining(i, placement);
+            }
+
             stopStreams();
         } finally {
             pool.shutdownNow();
             streams.values().forEach(EchoStream::abandon);
             started.closeAll();
         }
+    }
+
+    // ---- rolling restart
+
+    /**
+     * Stops relay {@code node} as Tomcat stops normally and starts it again: a short tunnel of each of
+     * its servers, open before the stop, finishes during the drain with every byte and a clean end;
+     * the long-lived tunnels on it go on during the drain and are cut with a reset once the grace is
+     * over; every server is reachable meanwhile through the other relays; the tunnels on the other
+     * relays are untouched; and once it is back its servers return to it.
+     */
+    private void restartDraining(final int node, final Map<String, Integer> placement) throws Exception {
+        final StandaloneTomcat tomcat = nodes.get(node);
+        final List<String> mine = placement.entrySet().stream().filter(e -> e.getValue() == node)
+                .map(Map.Entry::getKey).toList();
+        final List<String> others = clientPorts.keySet().stream().filter(s -> !mine.contains(s)).toList();
+        final Map<String, TunnelClient> finishing = new TreeMap<>();
+        for (final String server : mine) {
+            final TunnelClient tunnel = TunnelClient.echo(clientPorts.get(server), server + "-finishing");
+            finishing.put(server, tunnel);
+            tunnel.roundTrip("open before the stop");
+        }
+        awaitTunnelsOnTheirServersNode(placement, mine.stream().collect(Collectors.toMap(s -> s, s -> 2)));
+        final Map<String, Long> tripsBefore = new TreeMap<>();
+        streams.forEach((s, stream) -> tripsBefore.put(s, stream.roundTrips.get()));
+
+        final long mark = tomcat.consoleMark();
+        final Future<?> stopping = pool.submit(tomcat::stop);
+        Waits.until("relay " + node + " to begin its drain", RECOVERY,
+                () -> tomcat.occurrencesSince(mark, DRAIN_LINE) > 0, () -> tomcat.consoleTail(20));
+        final long drainBegan = System.nanoTime();
+        System.out.println(front + ": relay " + node + " drains (" + mine.size() + " servers: " + mine + ")");
+
+        // the tunnels that end within the grace: more bytes both ways, then a half-close answered by the echo's
+        for (final Map.Entry<String, TunnelClient> entry : finishing.entrySet()) {
+            entry.getValue().roundTrip("the last words, during the drain");
+            entry.getValue().endAndExpectEnd();
+            entry.getValue().close();
+        }
+        final long finished = System.nanoTime();
+        // the long-lived ones of that relay still carry bytes during the drain
+        for (final String server : mine) {
+            final EchoStream stream = streams.get(server);
+            final long seen = stream.roundTrips.get();
+            Waits.until(server + "'s long-lived tunnel to carry bytes during the drain", RECOVERY,
+                    () -> stream.failure != null || stream.roundTrips.get() > seen, null);
+            assertNull(stream.failure, () -> server + ": its long-lived tunnel was cut before its short tunnel had"
+                    + " finished, within the grace: " + stream.failure);
+        }
+        System.out.println(front + ": the short tunnels of relay " + node + " finished cleanly "
+                + TimeUnit.NANOSECONDS.toMillis(finished - drainBegan) + " ms into the drain");
+
+        // every server reachable, those of the draining relay through another
+        final Duration reach = awaitAllReachable(List.copyOf(clientPorts.keySet()), RECOVERY);
+        System.out.println(front + ": every server reachable " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime()
+                - drainBegan) + " ms after the drain began (last probe round " + reach.toMillis() + " ms)");
+
+        // what is still open when the grace is over is cut: a reset, not a clean end
+        long lastCut = 0;
+        for (final String server : mine) {
+            final EchoStream stream = streams.get(server);
+            final Throwable ended = stream.awaitFailure(GRACE.plus(RECOVERY));
+            assertTrue(ended instanceof SocketException, () -> server + ": its long-lived tunnel on the stopped relay"
+                    + " ended otherwise than with a reset: " + ended);
+            lastCut = Math.max(lastCut, stream.failedAt - drainBegan);
+        }
+        System.out.println(front + ": the long-lived tunnels of relay " + node + " cut with a reset "
+                + TimeUnit.NANOSECONDS.toMillis(lastCut) + " ms after the drain began (grace " + GRACE.toSeconds() + " s)");
+        stopping.get(60, TimeUnit.SECONDS);
+        assertTrue(tomcat.occurrencesSince(mark, "tunnels finished during the grace") > 0,
+                () -> "relay " + node + " did not say how its drain ended\n" + tomcat.consoleTail(30));
+
+        for (final String server : others) {
+            final EchoStream stream = streams.get(server);
+            Waits.until(server + "'s tunnel to carry more round trips after the restart began", RECOVERY,
+                    () -> stream.failure != null || stream.roundTrips.get() > tripsBefore.get(server) + 3, null);
+            assertNull(stream.failure, () -> server + ": a tunnel on a relay that kept running failed: " + stream.failure);
+        }
+
+        tomcat.start();
+        final long returned = System.nanoTime();
+        awaitPlacementEquals(placement, RECOVERY);
+        // a probe works only once the client proxy's connection is where its server's is: then a new
+        // long-lived tunnel goes there too
+        awaitAllReachable(mine, RECOVERY);
+        System.out.println(front + ": relay " + node + " restarted; every server back on its relay and reachable "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - returned) + " ms after it answered again");
+        mine.forEach(this::startStream);
+        awaitStreamsOnTheirServersNode(placement, allNodes());
     }
 
     // ---- setting up
@@ -222,6 +337,7 @@ class ScaleOutIT {
         metricsKey = randomKey();
         config.set("metrics.key-sha256", sha256Hex(metricsKey));
         config.set("connect.wait", CONNECT_WAIT.toSeconds() + "s");
+        config.set("shutdown.grace", GRACE.toSeconds() + "s");
         final Path keys = work.resolve("keys");
         Files.createDirectories(keys);
         for (int i = 0; i < SERVERS; i++) {
@@ -244,6 +360,7 @@ class ScaleOutIT {
                     .war(TestEnvironment.relayWar())
                     .relayConfig(config.file())
                     .hostValve(TestEnvironment.confDir().resolve("remote-ip-valve.xml"))
+                    .connectorAttribute("bindOnInit", System.getProperty(BIND_ON_INIT_PROPERTY, "false"))
                     .build());
             nodes.add(tomcat);
             starting.add(pool.submit(tomcat::start));
@@ -384,14 +501,26 @@ class ScaleOutIT {
 
     /** Each server's long-lived tunnel is open on the relay where that server is, and on no other. */
     private void awaitStreamsOnTheirServersNode(final Map<String, Integer> placement, final List<Integer> which) {
+        awaitTunnelsOnNodes(placement, which, Map.of());
+    }
+
+    /** As many tunnels of each server listed as said are open on that server's relay, none on the others. */
+    private void awaitTunnelsOnTheirServersNode(final Map<String, Integer> placement, final Map<String, Integer> counts) {
+        awaitTunnelsOnNodes(placement, allNodes(), counts);
+    }
+
+    /** At least {@code counts} (1 for a server not listed) tunnels of each server on its relay, none on others. */
+    private void awaitTunnelsOnNodes(final Map<String, Integer> placement, final List<Integer> which,
+                                     final Map<String, Integer> counts) {
         final String[] problem = {""};
-        Waits.until("each server's tunnel open on its server's relay", RECOVERY, () -> {
+        Waits.until("each server's tunnels open on its server's relay", RECOVERY, () -> {
             final Map<Integer, Map<String, Map<Map<String, String>, Double>>> all = scrape(which);
             final List<String> wrong = new ArrayList<>();
             for (final String server : clientPorts.keySet()) {
+                final int least = counts.getOrDefault(server, 1);
                 for (final int i : which) {
                     final double open = Prometheus.sum(all.get(i), "ptth_relay_tunnels_open", "server", server);
-                    if ((i == placement.get(server)) != (open >= 1)) {
+                    if (i == placement.get(server) ? open < least : open > 0) {
                         wrong.add(server + ": " + (int) open + " on relay " + i);
                     }
                 }
@@ -434,6 +563,10 @@ class ScaleOutIT {
     }
 
     private void startStream(final String server) {
+        final EchoStream before = streams.get(server);
+        if (before != null) {
+            endedStreamBytes += before.bytes.get();
+        }
         try {
             final EchoStream stream = new EchoStream(server, TunnelClient.echo(clientPorts.get(server), server));
             streams.put(server, stream);
@@ -447,7 +580,7 @@ class ScaleOutIT {
 
     /** Ends every long-lived tunnel that still works with a half-close, and checks the echo's end. */
     private void stopStreams() throws Exception {
-        long bytes = 0;
+        long bytes = endedStreamBytes;
         for (final EchoStream stream : streams.values()) {
             bytes += stream.bytes.get();
             if (stream.failure == null) {

@@ -75,6 +75,7 @@ public final class StandaloneTomcat implements AutoCloseable {
     private final Path relayConfig;
     private final int connectionTimeoutMillis;
     private final Map<String, String> systemProperties;
+    private final Map<String, String> connectorAttributes;
     private final List<Path> hostValves;
     private final String tomcatUsers;
     private final int port;
@@ -90,6 +91,7 @@ public final class StandaloneTomcat implements AutoCloseable {
         this.relayConfig = builder.relayConfig;
         this.connectionTimeoutMillis = builder.connectionTimeoutMillis;
         this.systemProperties = new LinkedHashMap<>(builder.systemProperties);
+        this.connectorAttributes = new LinkedHashMap<>(builder.connectorAttributes);
         this.hostValves = List.copyOf(builder.hostValves);
         this.tomcatUsers = builder.tomcatUsers;
         this.port = FreePorts.next();
@@ -452,6 +454,7 @@ public final class StandaloneTomcat implements AutoCloseable {
             connector.setAttribute("port", Integer.toString(port));
             connector.setAttribute("connectionTimeout", Integer.toString(connectionTimeoutMillis));
             connector.setAttribute("maxParameterCount", "1000");
+            connectorAttributes.forEach(connector::setAttribute);
             service.insertBefore(connector, engine);
             detailAccessLog(doc);
             insertHostValves(doc);
@@ -573,6 +576,7 @@ public final class StandaloneTomcat implements AutoCloseable {
         private Path relayConfig;
         private int connectionTimeoutMillis = 20_000;
         private final Map<String, String> systemProperties = new LinkedHashMap<>();
+        private final Map<String, String> connectorAttributes = new LinkedHashMap<>();
         private final List<Path> hostValves = new ArrayList<>();
         private String tomcatUsers;
 
@@ -594,6 +598,12 @@ public final class StandaloneTomcat implements AutoCloseable {
 
         public Builder relayConfig(final Path relayConfig) {
             this.relayConfig = relayConfig.toAbsolutePath().normalize();
+            return this;
+        }
+
+        /** One more attribute of the HTTP connector, as an operator adds it to server.xml (bindOnInit="false"). */
+        public Builder connectorAttribute(final String name, final String value) {
+            connectorAttributes.put(name, value);
             return this;
         }
 
