@@ -281,8 +281,11 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
                 predecessor = previous;
                 renewalProblem = null;
             }
-            LOG.info(() -> "transport mux: connection " + link.generation() + " renews connection "
-                    + previous.generation() + " (" + previous.tunnelCount() + " open tunnels finish there)");
+            // a renewal of an idle connection is routine (every --renew-after): said only at FINE
+            final int open = previous.tunnelCount();
+            LOG.log(open == 0 ? java.util.logging.Level.FINE : java.util.logging.Level.INFO,
+                    () -> "transport mux: connection " + link.generation() + " renews connection "
+                    + previous.generation() + " (" + open + " open tunnels finish there)");
         } else if (before != Health.UP || wasFallenBack) {
             LOG.info(() -> "transport mux: connected to " + dialer.endpoint() + " (connection " + link.generation()
                     + ")" + (before == Health.DOWN ? ", the relay is reachable again" : ""));

@@ -42,8 +42,12 @@ public final class MuxTransport implements AutoCloseable {
      */
     public record Relay(RelayAddress address, String key, SSLContext tls, HttpProxySetting proxy, Duration renewAfter) {
 
-        /** The proxies' default: renew a connection once it is five minutes old. */
-        public static final Duration DEFAULT_RENEW_AFTER = Duration.ofMinutes(5);
+        /**
+         * The proxies' default: renew a connection once it is 20 s old (15 to 20 s with the jitter),
+         * so that behind a load balancer the proxies follow a relay's return within 30 s
+         * (docs/scale-out.md), for one WebSocket handshake per proxy per period.
+         */
+        public static final Duration DEFAULT_RENEW_AFTER = Duration.ofSeconds(20);
 
         public Relay {
             if (renewAfter.isNegative()) {
