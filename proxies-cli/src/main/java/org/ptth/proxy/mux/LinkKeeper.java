@@ -155,6 +155,7 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         if (current == link) {
             current = null;
         }
+        handOverOff(link);
         link.drain();
         dial();
     }
@@ -163,6 +164,7 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
     public void lost(final MuxLink link, final String reason) {
         links.remove(link);
         if (current != link) {
+            handOverOff(link);
             return; // a draining connection ended: its tunnels said so themselves
         }
         current = null;
@@ -318,6 +320,18 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         }
         if (!previous.isOver() && !previous.isDraining()) {
             previous.replacedBy(link);
+        }
+    }
+
+    /**
+     * A link of a renewal in progress hears GOAWAY or ends: that hand-over will never come, and a
+     * renewal still waiting for it would wait for ever (the relay stopped during a renewal, and the
+     * proxy never renewed again).
+     */
+    private synchronized void handOverOff(final MuxLink link) {
+        if (successor == link || predecessor == link) {
+            successor = null;
+            predecessor = null;
         }
     }
 

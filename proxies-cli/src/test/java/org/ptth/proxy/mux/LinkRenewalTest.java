@@ -173,6 +173,33 @@ class LinkRenewalTest {
     }
 
     @Test
+    void aRenewalCutShortByTheRelaysGoawayDoesNotStopTheNextRenewals() throws Exception {
+        rig.server(MuxRig.MUX, List.of(echo()));
+        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
+        first.expect(0, FrameType.LISTEN);
+        // the relay begins to stop while a renewal waits for its answer: GOAWAY on both connections
+        rig.relay.answerPings = false;
+        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
+        second.expect(0, FrameType.LISTEN);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MuxRig.WAIT_SECONDS);
+        while (second.pings.get() == 0) {
+            assertTrue(System.nanoTime() < deadline, "the new connection sent no PING");
+            Thread.sleep(10);
+        }
+        rig.relay.answerPings = true;
+        second.goaway("relay stopping");
+        first.goaway("relay stopping");
+        final FakeMuxRelay.Peer third = rig.relay.nextConnection();
+        third.expect(0, FrameType.LISTEN);
+        // the connection made after the GOAWAY is renewed in its turn, and again
+        final FakeMuxRelay.Peer fourth = rig.relay.nextConnection();
+        fourth.expect(0, FrameType.LISTEN);
+        third.expect(0, FrameType.GOAWAY);
+        rig.relay.nextConnection().expect(0, FrameType.LISTEN);
+        fourth.expect(0, FrameType.GOAWAY);
+    }
+
+    @Test
     void aTunnelOverAtTheRelayWritesWhatItHoldsWhenTheRelayThenClosesTheConnection() throws Exception {
         rig.renewAfter = Duration.ZERO;
         final InetSocketAddress address = rig.client(MuxRig.MUX);
