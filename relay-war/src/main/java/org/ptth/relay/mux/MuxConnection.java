@@ -30,6 +30,8 @@ import org.ptth.relay.websocket.CloseCodes;
  */
 public final class MuxConnection implements Carrier.Events, FrameParser.Sink, QueuedWriter {
     private static final Logger LOG = Logger.getLogger(MuxConnection.class.getName());
+    /** How the reason of a renewal's GOAWAY begins (docs/protocol.md, "Draining"). */
+    private static final String RENEWED = "renewed";
     /** The payload of the largest message written at once: room for many frames, at least one of each size. */
     static final int MESSAGE_BYTES = 128 * 1024;
     /** Bytes queued on one connection above which credit towards it is held back. */
@@ -59,6 +61,11 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
 
     private volatile Set<String> ports = Set.of();
     private volatile boolean goawayReceived;
+    /**
+     * The proxy's GOAWAY said "renewed" (docs/protocol.md, "Draining"): a newer connection took over,
+     * every --renew-after, so its lines are routine and logged at FINE.
+     */
+    private volatile boolean renewed;
     /** Set by {@link #closeIfDrained()}: close as soon as the queue is written. */
     private volatile boolean closeWhenWritten;
     private volatile long lastReceivedNanos = System.nanoTime();
@@ -196,9 +203,11 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
                 router.listened(this);
             }
             case GOAWAY -> {
-                goawayReceived = true;
                 final String reason = Payloads.reason(payload);
-                LOG.info(() -> this + ": the proxy takes no new tunnel" + (reason.isEmpty() ? "" : ": " + reason));
+                renewed = reason.startsWith(RENEWED);
+                goawayReceived = true;
+                LOG.log(renewed ? Level.FINE : Level.INFO,
+                        () -> this + ": the proxy takes no new tunnel" + (reason.isEmpty() ? "" : ": " + reason));
                 closeIfDrained();
             }
             case OPEN -> {
@@ -418,7 +427,9 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
         if (!closed.compareAndSet(false, true)) {
             return false;
         }
-        LOG.info(() -> this + " closed: " + Reasons.printable(logReason));
+        // a renewed connection that ends with no tunnel left is routine; one that cuts tunnels is not
+        LOG.log(renewed && sides.isEmpty() ? Level.FINE : Level.INFO,
+                () -> this + " closed: " + Reasons.printable(logReason));
         router.removed(this);
         final List<MuxSide> open = new ArrayList<>(sides.values());
         for (final MuxSide side : open) {

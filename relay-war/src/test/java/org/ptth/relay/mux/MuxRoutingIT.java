@@ -136,8 +136,38 @@ class MuxRoutingIT {
         assertEquals(FrameType.PONG, server.next().type());
         final MuxClient client = connect(CLIENT_KEY);
         final MuxClient.Frame offer = openThrough(client, server, 1);
+        final List<String> infoLines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.logging.Logger log = java.util.logging.Logger.getLogger(MuxConnection.class.getName());
+        final java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(final java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
+                    infoLines.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        try {
+            goawayRenewedThenLastFrames(client, server, offer);
+        } finally {
+            log.removeHandler(handler);
+        }
+        // a renewal is routine, every --renew-after: neither its GOAWAY nor the close is said at INFO
+        assertEquals(List.of(), infoLines);
+    }
+
+    private static void goawayRenewedThenLastFrames(final MuxClient client, final MuxClient server,
+                                                    final MuxClient.Frame offer) throws Exception {
         // the client proxy renews its connection: GOAWAY on this one, whose tunnel has sent all it had
-        client.send(end(1), MuxClient.goaway("renewed"), MuxClient.ping(2));
+        client.send(end(1), MuxClient.goaway("renewed: connection 2 takes new tunnels"), MuxClient.ping(2));
         server.expect(FrameType.END, offer.tunnel());
         // the server's last bytes and END come in one message: the tunnel is over at once
         server.send(data(offer.tunnel(), "last words".getBytes(StandardCharsets.US_ASCII)), end(offer.tunnel()));
