@@ -15,8 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import javax.net.ssl.SSLContext;
 
@@ -24,7 +22,6 @@ import org.apache.hc.core5.http.HttpHost;
 import org.ptth.protocol.mux.Frames;
 import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.RelayAddress;
-import org.ptth.proxy.tunnel.TunnelThreads;
 
 /**
  * Opens the WebSocket of the mux transport with the JDK's client: {@code GET BASE v1/{server}/mux}
@@ -41,7 +38,7 @@ final class LinkDialer implements AutoCloseable {
     private final RelayAddress address;
     private final String server;
     private final String authorization;
-    private final ExecutorService executor;
+    private final ClientExecutor executor = new ClientExecutor();
     private final HttpClient http;
 
     /**
@@ -57,8 +54,6 @@ final class LinkDialer implements AutoCloseable {
         if (System.getProperty(WRITE_BUFFER_PROPERTY) == null) {
             System.setProperty(WRITE_BUFFER_PROPERTY, Integer.toString(Frames.MAX_MESSAGE_BYTES + 16));
         }
-        // the client's own work (reads, the listener's calls) runs here: a few threads, whatever the tunnels
-        this.executor = Executors.newFixedThreadPool(2, TunnelThreads.named("ptth-mux-io-"));
         final HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT)
@@ -139,7 +134,7 @@ final class LinkDialer implements AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdownNow();
+        executor.close();
     }
 
     /** The proxy of an {@link HttpProxySetting} as the JDK client asks for it. */

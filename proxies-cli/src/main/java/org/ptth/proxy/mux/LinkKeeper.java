@@ -157,7 +157,12 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         }
         handOverOff(link);
         link.drain();
-        dial();
+        // not on the thread that delivered the frame (the WebSocket client's selector): a dial may resolve a name
+        try {
+            timer.execute(this::dial);
+        } catch (final java.util.concurrent.RejectedExecutionException closed) {
+            // stopping
+        }
     }
 
     @Override
