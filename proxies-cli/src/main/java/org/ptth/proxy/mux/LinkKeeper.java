@@ -21,7 +21,8 @@ import org.ptth.proxy.tunnel.TunnelSettings;
  * relay's GOAWAY connects anew at once while the old connection's tunnels finish. In {@code auto}
  * mode each connect decides the transport: an upgrade the path does not pass (426 from the relay,
  * 404 or 405 from a relay older than mux, any other refusal that is not about the key or load)
- * makes the side fall back to four-stream, said in one log line.
+ * makes the side fall back to four-stream, said in one log line, and mux is tried again after the
+ * renewal age (or {@link #FALLBACK_RETRY}): new tunnels go back to mux once the path passes it.
  *
  * <p>With a renewal age, a connection that has lived that long (less up to a quarter, so that many
  * proxies do not renew at once) is replaced, make-before-break: a new connection is dialled, takes
@@ -55,6 +56,8 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
      * session of a day), and the relay allows 16 per key by default (limit.mux-connections-per-principal).
      */
     static final int MAX_LINKS = 8;
+    /** Without a renewal age, auto mode tries mux again this long after falling back to four-stream. */
+    static final Duration FALLBACK_RETRY = Duration.ofMinutes(5);
 
     private final LinkDialer dialer;
     private final ChannelLoop loop;
@@ -109,11 +112,16 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
         return current;
     }
 
-    /** Auto mode, after falling back: try the mux transport again (the relay came back, say). */
+    /** Auto mode, after falling back: try the mux transport again (the path may pass it now). */
     void retry() {
-        if (fellBack) {
+        if (fellBack && !stopped) {
             dial();
         }
+    }
+
+    /** How long auto mode stays on four-stream before it tries mux again: the renewal age, or 5 minutes. */
+    Duration fallbackRetry() {
+        return renewAfter.isZero() ? FALLBACK_RETRY : renewAfter;
     }
 
     /**
@@ -420,10 +428,17 @@ final class LinkKeeper implements MuxLink.Owner, AutoCloseable {
             synchronized (this) {
                 health = Health.UP;
             }
+            final long retryMillis = fallbackRetry().toMillis();
             if (!already) {
-                LOG.info(() -> "transport four-stream: " + why);
+                LOG.info(() -> "transport four-stream: " + why + "; trying mux again in " + retryMillis / 1000 + " s");
             }
             side.fallBack();
+            // the path may change (a front reconfigured, a relay upgraded): decide again later, quietly
+            try {
+                timer.schedule(this::retry, retryMillis, TimeUnit.MILLISECONDS);
+            } catch (final java.util.concurrent.RejectedExecutionException closed) {
+                // stopping
+            }
             return;
         }
         LOG.severe(() -> "transport mux refused: " + why + "; use --transport auto or four-stream"

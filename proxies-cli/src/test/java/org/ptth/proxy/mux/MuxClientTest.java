@@ -13,6 +13,7 @@ import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -374,6 +375,31 @@ class MuxClientTest {
                         String.valueOf(other.relay.requests));
             }
         }
+    }
+
+    @Test
+    void autoTriesMuxAgainAfterFallingBackAndNewTunnelsGoBackToIt() throws Exception {
+        rig.relay.refuseStatus = 426;
+        rig.renewAfter = Duration.ofSeconds(3); // the fallback lasts this long before mux is tried again
+        final InetSocketAddress address = rig.client(MuxRig.AUTO);
+        final String line = rig.nextLine("transport four-stream");
+        assertTrue(line.contains("HTTP 426") && line.contains("trying mux again in 3 s"), line);
+        // the path passes WebSocket now (the front was fixed): the proxy finds out by itself
+        rig.relay.refuseStatus = 0;
+        final FakeMuxRelay.Peer relay = rig.relay.nextConnection();
+        rig.nextLine("transport mux: connected");
+        // the proxy's first PING follows the moment new tunnels go on the connection
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MuxRig.WAIT_SECONDS);
+        while (relay.pings.get() == 0) {
+            assertTrue(System.nanoTime() < deadline, "no PING on the new connection");
+            Thread.sleep(10);
+        }
+        final Socket user = rig.connect(address);
+        user.getOutputStream().write("back".getBytes(StandardCharsets.US_ASCII));
+        final FakeMuxRelay.Frame open = relay.nextOpen();
+        assertEquals("echo", Payloads.open(open.buffer()).port());
+        assertTrue(rig.relay.requests.stream().noneMatch(r -> r.contains("/connect/")),
+                "the connection went to four-stream: " + rig.relay.requests);
     }
 
     @Test
