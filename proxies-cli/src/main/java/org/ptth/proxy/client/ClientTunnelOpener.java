@@ -1,30 +1,28 @@
 package org.ptth.proxy.client;
 
-import org.apache.hc.core5.util.Timeout;
 import java.io.IOException;
 import java.net.Socket;
 import java.util.concurrent.Executor;
 import java.util.logging.Logger;
 
-import org.ptth.protocol.Endpoints;
 import org.ptth.protocol.Headers;
 import org.ptth.protocol.Names;
+import org.ptth.proxy.metrics.ProxyMetrics;
 import org.ptth.proxy.net.TcpOptions;
-import org.ptth.proxy.relay.DuplexCall;
-import org.ptth.proxy.relay.Exchange;
-import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.relay.RelayProblem;
 import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.proxy.tunnel.ClassicTransport;
 import org.ptth.proxy.tunnel.LiveTunnels;
-import org.ptth.proxy.tunnel.Transport;
+import org.ptth.proxy.tunnel.OpeningReport;
 import org.ptth.proxy.tunnel.Tunnel;
-import org.ptth.proxy.tunnel.TunnelPumps;
+import org.ptth.proxy.tunnel.TunnelCall;
+import org.ptth.proxy.tunnel.TunnelEndpoints;
 import org.ptth.proxy.tunnel.TunnelSettings;
 
 /**
- * Opens one tunnel for an accepted TCP connection: connect, then upstream (or, in duplex mode, the
- * upstream as connect's own request body), then pump until it ends.
+ * Opens one tunnel for an accepted TCP connection: connect in the form of the chosen transport,
+ * check the connection ID the relay gives, then run the tunnel until it ends.
  */
 final class ClientTunnelOpener {
 
@@ -33,8 +31,7 @@ final class ClientTunnelOpener {
     private final RelayClient relay;
     private final String server;
     private final String port;
-    private final TunnelSettings settings;
-    private final Executor pool;
+    private final ClassicTransport transport;
     private final LiveTunnels live;
 
     ClientTunnelOpener(final RelayClient relay, final String server, final String port,
@@ -43,8 +40,7 @@ final class ClientTunnelOpener {
         this.relay = relay;
         this.server = server;
         this.port = port;
-        this.settings = settings;
-        this.pool = pool;
+        this.transport = ClassicTransport.of(relay, server, settings, pool);
     }
 
     void open(final Socket connection) {
@@ -59,58 +55,40 @@ final class ClientTunnelOpener {
         final String label = server + "/" + port + " from " + from;
         final long start = System.nanoTime();
         final Tunnel tunnel = new Tunnel(null, label, connection, Tunnel.Side.CLIENT);
-        final Exchange connect;
-        final StreamedResponse response;
-        try {
-            if (settings.transport() == Transport.DUPLEX) {
-                final DuplexCall duplex = TunnelPumps.duplexCall(tunnel, relay, server, Endpoints.CONNECT, port, Endpoints.UPSTREAM,
-                        settings, pool);
-                connect = duplex;
-                response = duplex.execute();
-            } else {
-                final RelayCall call = relay.post(server, Endpoints.CONNECT, port, null, Timeout.of(settings.peerTimeout()));
-                call.withHeader(Headers.CREDIT, Headers.ON);
-                connect = call;
-                response = call.execute();
+        final TunnelCall connect = transport.call(tunnel, TunnelEndpoints.connect(port));
+        final StreamedResponse answer = connect.send(new OpeningReport() {
+            @Override
+            public void unanswered(final Exception failure) {
+                // not the relay's fault: the TCP client went away while the call was on its way, as the tunnel's line says
+                if (!tunnel.endedByLocalPeer()) {
+                    LOG.warning(() -> "connection from " + from + " to " + server + "/" + port
+                            + " failed: relay " + relay.address() + " unreachable: " + RelayProblem.describe(failure));
+                }
+                ProxyMetrics.instance().relay(false);
             }
-        } catch (final IOException | RuntimeException unreachable) {
-            // not the relay's fault: the TCP client went away while the call was on its way, as the tunnel's line says
-            if (!tunnel.endedByLocalPeer()) {
-                LOG.warning(() -> "connection from " + from + " to " + server + "/" + port
-                        + " failed: relay " + relay.address() + " unreachable: " + RelayProblem.describe(unreachable));
+
+            @Override
+            public void rejected(final String error) {
+                ProxyMetrics.instance().relay(true);
+                ProxyMetrics.instance().refused();
+                LOG.warning(() -> "connection from " + from + " to " + server + "/" + port + " refused: " + error);
             }
-            tunnel.discard();
-            TcpOptions.reset(connection);
-            org.ptth.proxy.metrics.ProxyMetrics.instance().relay(false);
+        });
+        if (answer == null) {
             return;
         }
-        org.ptth.proxy.metrics.ProxyMetrics.instance().relay(true);
-        if (response.status() != 200) {
-            org.ptth.proxy.metrics.ProxyMetrics.instance().refused();
-            final String error = response.errorLine();
-            tunnel.discard();
-            response.close();
-            LOG.warning(() -> "connection from " + from + " to " + server + "/" + port + " refused: " + error);
-            TcpOptions.reset(connection);
-            return;
-        }
-        final String id = response.header(Headers.CONNECTION_ID);
+        ProxyMetrics.instance().relay(true);
+        final String id = answer.header(Headers.CONNECTION_ID);
         if (!Names.isConnectionId(id)) {
-            final String what = response.isRelayAnswer() ? "the relay sent no valid " + Headers.CONNECTION_ID + " header"
-                    : "the relay URL answered " + response.errorLine();
-            tunnel.discard();
-            response.close();
+            final String what = answer.isRelayAnswer() ? "the relay sent no valid " + Headers.CONNECTION_ID + " header"
+                    : "the relay URL answered " + answer.errorLine();
             LOG.warning(() -> "connection from " + from + " to " + server + "/" + port + " failed: " + what);
-            TcpOptions.reset(connection);
+            connect.abandon(answer);
             return;
         }
         tunnel.identify(id);
         live.add(tunnel);
-        org.ptth.proxy.metrics.ProxyMetrics.instance().opened(start);
-        if (connect instanceof DuplexCall) {
-            TunnelPumps.runDuplex(tunnel, (DuplexCall) connect, response, settings, pool);
-        } else {
-            TunnelPumps.run(tunnel, relay, server, connect, response, Endpoints.UPSTREAM, settings, pool);
-        }
+        ProxyMetrics.instance().opened(start);
+        connect.run(answer);
     }
 }

@@ -37,6 +37,7 @@ public final class DuplexCall implements Exchange {
     }
 
     /** Sends the request head; returns the response once its head has come, the request body still open. */
+    @Override
     public StreamedResponse execute() throws IOException {
         try {
             return new Response(call.execute());

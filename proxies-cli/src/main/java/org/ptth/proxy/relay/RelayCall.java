@@ -23,6 +23,7 @@ public final class RelayCall implements Exchange {
     }
 
     /** Sends the request (and its whole body, if it streams one) and returns the open response. */
+    @Override
     public RelayResponse execute() throws IOException {
         final CloseableHttpResponse response =
                 CloseableHttpResponse.adapt(http.executeOpen(null, request, null));

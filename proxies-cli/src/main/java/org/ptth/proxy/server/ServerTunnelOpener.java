@@ -8,20 +8,18 @@ import java.util.logging.Logger;
 
 import org.apache.hc.core5.util.Timeout;
 import org.ptth.protocol.Endpoints;
-import org.ptth.protocol.Headers;
 import org.ptth.protocol.Names;
 import org.ptth.proxy.net.TcpOptions;
-import org.ptth.proxy.relay.DuplexCall;
-import org.ptth.proxy.relay.Exchange;
-import org.ptth.proxy.relay.RelayCall;
 import org.ptth.proxy.relay.RelayClient;
 import org.ptth.proxy.relay.RelayProblem;
 import org.ptth.proxy.relay.RelayResponse;
 import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.proxy.tunnel.ClassicTransport;
 import org.ptth.proxy.tunnel.LiveTunnels;
-import org.ptth.proxy.tunnel.Transport;
+import org.ptth.proxy.tunnel.OpeningReport;
 import org.ptth.proxy.tunnel.Tunnel;
-import org.ptth.proxy.tunnel.TunnelPumps;
+import org.ptth.proxy.tunnel.TunnelCall;
+import org.ptth.proxy.tunnel.TunnelEndpoints;
 import org.ptth.proxy.tunnel.TunnelSettings;
 
 /**
@@ -39,8 +37,7 @@ final class ServerTunnelOpener {
 
     private final RelayClient relay;
     private final String server;
-    private final TunnelSettings settings;
-    private final Executor pool;
+    private final ClassicTransport transport;
     private final LiveTunnels live;
 
     ServerTunnelOpener(final RelayClient relay, final String server, final TunnelSettings settings,
@@ -48,8 +45,7 @@ final class ServerTunnelOpener {
         this.live = live;
         this.relay = relay;
         this.server = server;
-        this.settings = settings;
-        this.pool = pool;
+        this.transport = ClassicTransport.of(relay, server, settings, pool);
     }
 
     void open(final Exposure exposure, final String id) {
@@ -69,45 +65,28 @@ final class ServerTunnelOpener {
         }
         final Tunnel tunnel = new Tunnel(id, server + "/" + exposure.name() + " to " + exposure.target(),
                 target, Tunnel.Side.SERVER);
-        final Exchange accept;
-        final StreamedResponse response;
-        try {
-            if (settings.transport() == Transport.DUPLEX) {
-                final DuplexCall duplex = TunnelPumps.duplexCall(tunnel, relay, server, Endpoints.ACCEPT, id, Endpoints.DOWNSTREAM,
-                        settings, pool);
-                accept = duplex;
-                response = duplex.execute();
-            } else {
-                final RelayCall call = relay.post(server, Endpoints.ACCEPT, id, null, Timeout.of(settings.peerTimeout()));
-                call.withHeader(Headers.CREDIT, Headers.ON);
-                accept = call;
-                response = call.execute();
+        final TunnelCall accept = transport.call(tunnel, TunnelEndpoints.accept(id));
+        final StreamedResponse answer = accept.send(new OpeningReport() {
+            @Override
+            public void unanswered(final Exception failure) {
+                // not the relay's fault: the target went away while the call was on its way, as the tunnel's line says
+                if (!tunnel.endedByLocalPeer()) {
+                    LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept failed: "
+                            + RelayProblem.describe(failure));
+                }
             }
-        } catch (final IOException | RuntimeException failed) {
-            // not the relay's fault: the target went away while the call was on its way, as the tunnel's line says
-            if (!tunnel.endedByLocalPeer()) {
-                LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept failed: "
-                        + RelayProblem.describe(failed));
+
+            @Override
+            public void rejected(final String error) {
+                LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept rejected: " + error);
             }
-            tunnel.discard();
-            TcpOptions.reset(target);
-            return;
-        }
-        if (response.status() != 200) {
-            final String error = response.errorLine();
-            tunnel.discard();
-            response.close();
-            LOG.warning(() -> "connection " + shortId + " to " + exposure.name() + " lost: accept rejected: " + error);
-            TcpOptions.reset(target);
+        });
+        if (answer == null) {
             return;
         }
         live.add(tunnel);
         org.ptth.proxy.metrics.ProxyMetrics.instance().opened(start);
-        if (accept instanceof DuplexCall) {
-            TunnelPumps.runDuplex(tunnel, (DuplexCall) accept, response, settings, pool);
-        } else {
-            TunnelPumps.run(tunnel, relay, server, accept, response, Endpoints.DOWNSTREAM, settings, pool);
-        }
+        accept.run(answer);
     }
 
     private void refuse(final String id, final String reason) {

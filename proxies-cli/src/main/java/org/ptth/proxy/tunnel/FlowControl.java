@@ -1,5 +1,8 @@
 package org.ptth.proxy.tunnel;
 
+import org.ptth.protocol.Headers;
+import org.ptth.proxy.relay.StreamedResponse;
+
 /**
  * End-to-end flow control of one tunnel (docs/protocol.md, "Flow control"), when both proxies
  * agreed on it: each direction's sender sends no more DATA payload than its receiver granted, and a
@@ -25,6 +28,13 @@ public final class FlowControl {
     private long drainedUngranted;
     private long received;
     private long drained;
+
+    /** Flow control holds when the relay's 200 confirms that both terminators offered it. */
+    void settle(final StreamedResponse answer) {
+        if (!Headers.isOn(answer.header(Headers.CREDIT))) {
+            disable();
+        }
+    }
 
     /** The peer or the relay does not do flow control: send without limit, grant nothing. */
     public synchronized void disable() {

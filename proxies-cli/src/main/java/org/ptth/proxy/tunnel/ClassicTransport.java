@@ -1,0 +1,42 @@
+package org.ptth.proxy.tunnel;
+
+import java.util.concurrent.Executor;
+
+import org.ptth.proxy.relay.Exchange;
+import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relay.StreamedResponse;
+
+/**
+ * How a terminator carries its tunnels over HTTP exchanges of their own (every transport but mux):
+ * four-stream or duplex, chosen once from the settings, so that the openers never ask which.
+ * A new form of exchange is one more implementation here.
+ */
+public interface ClassicTransport {
+
+    /**
+     * Duplex when the settings say so, else four-stream: the form auto falls back to when the relay
+     * offers no mux.
+     *
+     * @param pool the tunnel threads, which run the outgoing direction
+     */
+    static ClassicTransport of(final RelayClient relay, final String server, final TunnelSettings settings,
+                               final Executor pool) {
+        return settings.transport() == Transport.DUPLEX
+                ? new DuplexTransport(relay, server, settings, pool)
+                : new FourStreamTransport(relay, server, settings, pool);
+    }
+
+    /** The tunnel's opening call, not yet sent. */
+    default TunnelCall call(final Tunnel tunnel, final TunnelEndpoints endpoints) {
+        return new TunnelCall(this, tunnel, endpoints);
+    }
+
+    /** The opening exchange in this transport's form, its answer to carry the incoming direction. */
+    Exchange opening(Tunnel tunnel, TunnelEndpoints endpoints);
+
+    /**
+     * Runs a tunnel whose opening call the relay accepted: starts the outgoing direction, then pumps
+     * the incoming one ({@code accepted}'s body) on this thread until the tunnel ends.
+     */
+    void run(Tunnel tunnel, TunnelEndpoints endpoints, Exchange opening, StreamedResponse accepted);
+}
