@@ -7,14 +7,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 import org.ptth.protocol.mux.Payloads;
+import org.ptth.proxy.net.HostPort;
 import org.ptth.proxy.net.TcpOptions;
 import org.ptth.proxy.server.Exposure;
 import org.ptth.proxy.tunnel.LiveTunnels;
+import org.ptth.proxy.tunnel.TunnelThreads;
 
 /**
  * The server proxy's side of the mux transport: names its exposed ports with LISTEN on every new
@@ -28,12 +33,22 @@ final class MuxServer implements LinkKeeper.Side {
     /** As long as the four-stream server waits for a target. */
     static final long TARGET_CONNECT_MILLIS = 5_000;
 
+    /** Lookups at once; more wait their turn. */
+    private static final int LOOKUP_THREADS = 4;
+
     private static final Logger LOG = Logger.getLogger(MuxServer.class.getName());
 
     private final String server;
     private final LiveTunnels live;
     private final ScheduledExecutorService timer;
     private final Runnable fourStream;
+    /**
+     * Where a target's host name is looked up: not on the thread that delivers the link's frames
+     * (the WebSocket client's selector), which a slow name server would stall for every tunnel.
+     */
+    private final ThreadPoolExecutor lookups = new ThreadPoolExecutor(LOOKUP_THREADS, LOOKUP_THREADS,
+            30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), TunnelThreads.named("ptth-lookup-"));
+    private volatile Function<HostPort, InetSocketAddress> resolver = HostPort::toAddress;
     private volatile Map<String, Exposure> exposures;
     private volatile MuxLink link;
     private boolean fourStreamStarted;
@@ -48,6 +63,7 @@ final class MuxServer implements LinkKeeper.Side {
         this.timer = timer;
         this.fourStream = fourStream;
         this.exposures = index(exposures);
+        lookups.allowCoreThreadTimeOut(true);
     }
 
     /** The exposed ports are these now: the connection's LISTEN names them at once. */
@@ -120,7 +136,17 @@ final class MuxServer implements LinkKeeper.Side {
             return;
         }
         live.add(tunnel);
-        final InetSocketAddress target = exposure.target().toAddress();
+        final HostPort target = exposure.target();
+        if (target.resolvesLocally()) {
+            connect(on, tunnel, channel, target.toAddress());
+        } else {
+            lookups.execute(() -> connect(on, tunnel, channel, resolver.apply(target)));
+        }
+    }
+
+    /** Starts the non-blocking connect to the target; the channel loop takes it from there. */
+    private void connect(final MuxLink on, final MuxTunnel tunnel, final SocketChannel channel,
+                         final InetSocketAddress target) {
         if (target.isUnresolved()) {
             on.loop().execute(() -> tunnel.refuseTarget("unknown host " + target.getHostString()));
             return;
@@ -137,6 +163,11 @@ final class MuxServer implements LinkKeeper.Side {
             tunnel.register(true);
             tunnel.connectable();
         });
+    }
+
+    /** Looks names up with {@code lookup} instead of the system's resolver (tests). */
+    void resolveWith(final Function<HostPort, InetSocketAddress> lookup) {
+        resolver = lookup;
     }
 
     private static void close(final SocketChannel channel) {

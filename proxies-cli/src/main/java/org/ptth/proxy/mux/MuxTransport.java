@@ -86,6 +86,11 @@ public final class MuxTransport implements AutoCloseable {
         return new MuxTransport(keeper(relay, name, settings, timer, side, "server"), side);
     }
 
+    /** The server proxy's side (null in a client proxy), for the tests of this package. */
+    MuxServer serverSide() {
+        return server;
+    }
+
     /** Connects, and keeps connecting. */
     public void start() {
         keeper.start();

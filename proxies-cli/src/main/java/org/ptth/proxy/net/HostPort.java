@@ -1,9 +1,12 @@
 package org.ptth.proxy.net;
 
 import java.net.InetSocketAddress;
+import java.util.regex.Pattern;
 
 /** A {@code HOST:PORT} pair as typed on the command line; IPv6 hosts go in brackets. */
 public record HostPort(String host, int port) {
+
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     /** Parses {@code HOST:PORT}, {@code [V6]:PORT}, or a bare {@code PORT} with the given default host. */
     public static HostPort parse(final String text, final String defaultHost) {
@@ -34,6 +37,14 @@ public record HostPort(String host, int port) {
             throw new IllegalArgumentException("'" + text + "' has a port outside 0-65535");
         }
         return new HostPort(hostPart, port);
+    }
+
+    /**
+     * Whether {@link #toAddress()} needs no name server: an IPv4 or IPv6 literal, or localhost (the
+     * hosts file). Anything else may wait seconds for DNS.
+     */
+    public boolean resolvesLocally() {
+        return host.contains(":") || IPV4.matcher(host).matches() || host.equalsIgnoreCase("localhost");
     }
 
     public InetSocketAddress toAddress() {

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -58,6 +60,37 @@ class MuxServerTest {
         assertEquals(List.of("echo"), Payloads.ports(relay.expect(0, FrameType.LISTEN).buffer()));
         server.mux().update(List.of(echo(), new Exposure("db", new HostPort("127.0.0.1", 5432))));
         assertEquals(List.of("echo", "db"), Payloads.ports(relay.expect(0, FrameType.LISTEN).buffer()));
+    }
+
+    /**
+     * A target named by a host name is looked up away from the thread that delivers the link's
+     * frames: while one name server answer is slow, the other tunnels of the link open and carry.
+     */
+    @Test
+    void aTargetWhoseNameIsSlowToLookUpHoldsUpOnlyItsOwnTunnel() throws Exception {
+        final int port = echo().target().port();
+        final MuxRig.Server server = rig.server(MuxRig.MUX,
+                List.of(echo(), new Exposure("slow", new HostPort("db.slow.test", port))));
+        final CountDownLatch nameServer = new CountDownLatch(1);
+        server.mux().serverSide().resolveWith(name -> {
+            try {
+                nameServer.await();
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), name.port());
+        });
+        final FakeMuxRelay.Peer relay = rig.relay.nextConnection();
+        relay.expect(0, FrameType.LISTEN);
+        relay.open(3, "slow", "laptop", new byte[0]);
+        relay.open(5, "echo", "laptop", "fast".getBytes(StandardCharsets.US_ASCII));
+        final Socket fast = target.next();
+        assertEquals("fast", new String(fast.getInputStream().readNBytes(4), StandardCharsets.US_ASCII));
+        relay.expect(5, FrameType.OPENED);
+
+        nameServer.countDown();
+        assertTrue(target.next() != null, "the slow tunnel's target was connected once its name was known");
+        relay.expect(3, FrameType.OPENED);
     }
 
     @Test
