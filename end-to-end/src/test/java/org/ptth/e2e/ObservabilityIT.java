@@ -293,6 +293,14 @@ class ObservabilityIT {
                 for (final Map.Entry<Map<String, String>, Double> series : s.get(metric).entrySet()) {
                     final String name = WEBAPP + ",name=" + metric + series.getKey().entrySet().stream()
                             .map(l -> "," + l.getKey() + "=" + quoted(l.getValue())).collect(Collectors.joining());
+                    // a series new since the relay's last JMX sync (every 5 s) appears with the next one
+                    Waits.until(name + " in JMX", SETTLE, () -> {
+                        try {
+                            return !jmx.names(name).isEmpty();
+                        } catch (final Exception e) {
+                            return false;
+                        }
+                    }, () -> "names: " + namesOrError(jmx));
                     assertEquals(series.getValue(), (Double) jmx.attribute(name, "Value"), name);
                 }
             }
