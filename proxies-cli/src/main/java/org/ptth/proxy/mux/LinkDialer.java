@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionException;
 import javax.net.ssl.SSLContext;
 
 import org.apache.hc.core5.http.HttpHost;
+import org.ptth.protocol.Headers;
 import org.ptth.protocol.mux.Frames;
 import org.ptth.proxy.relay.HttpProxySetting;
 import org.ptth.proxy.relay.RelayAddress;
@@ -115,7 +116,7 @@ final class LinkDialer implements AutoCloseable {
             final var response = ((WebSocketHandshakeException) failure).getResponse();
             if (response != null && response.statusCode() != 101) {
                 final HttpHeaders headers = response.headers();
-                final String reason = headers.firstValue("Ptth-Reason").map(UpgradeRefused::unescape).orElse(null);
+                final String reason = headers.firstValue(Headers.REASON).map(UpgradeRefused::unescape).orElse(null);
                 final long retryAfter = headers.firstValue("Retry-After").map(LinkDialer::seconds).orElse(0L);
                 return new UpgradeRefused(response.statusCode(), reason, retryAfter);
             }

@@ -20,6 +20,7 @@ import java.util.function.ToIntFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import org.ptth.protocol.Refusal;
 import org.ptth.protocol.mux.MuxProtocolException;
 import org.ptth.protocol.mux.Payloads;
 import org.ptth.relay.auth.Principal;
@@ -198,23 +199,23 @@ public final class MuxRouter {
         final Principal client = tunnel.client();
         final Target target = tunnel.target();
         if (stopping) {
-            tunnel.refuse(503, "relay stopping", "relay stopping");
+            tunnel.refuse(Refusal.STOPPING.status(), Refusal.STOPPING.reason(), Refusal.STOPPING.reason());
             return;
         }
         if (cfg == null) {
-            tunnel.refuse(503, "relay has no valid configuration", "no configuration");
+            tunnel.refuse(Refusal.UNCONFIGURED.status(), "relay has no valid configuration", "no configuration");
             return;
         }
         if (live.size() + otherTunnels.getAsInt() >= cfg.limits().tunnels()) {
             events.limitReached(Limit.TUNNELS);
-            tunnel.refuse(503, "relay at its tunnel limit", "relay at its tunnel limit");
+            tunnel.refuse(Refusal.RELAY_LIMIT.status(), "relay at its tunnel limit", "relay at its tunnel limit");
             return;
         }
         final AtomicInteger mine = counter(tunnelsByClient, client.name());
         if (mine.incrementAndGet() + otherTunnelsOfClient.applyAsInt(client.name()) > cfg.limits().tunnelsPerClient()) {
             mine.decrementAndGet();
             events.limitReached(Limit.TUNNELS_PER_CLIENT);
-            tunnel.refuse(429, "too many tunnels for client " + client.name(), "too many tunnels for this client");
+            tunnel.refuse(Refusal.CALLER_LIMIT.status(), "too many tunnels for client " + client.name(), "too many tunnels for this client");
             return;
         }
         live.add(tunnel);
@@ -222,7 +223,7 @@ public final class MuxRouter {
         // so that neither the answer nor its timing tells which names exist.
         final long wait = cfg.timeouts().connectWait().toNanos();
         if (!cfg.allows(client, target.server(), target.port())) {
-            tunnel.replaceTimer(after(wait, () -> tunnel.refuse(404, "no such server or port online",
+            tunnel.replaceTimer(after(wait, () -> tunnel.refuse(Refusal.NOT_ONLINE.status(), Refusal.NOT_ONLINE.reason(),
                     "target not allowed for this client")));
             return;
         }
@@ -230,7 +231,7 @@ public final class MuxRouter {
         if (waitingForServer.incrementAndGet() > cfg.limits().pendingConnectsPerServer()) {
             waitingForServer.decrementAndGet();
             events.limitReached(Limit.PENDING_CONNECTS_PER_SERVER);
-            tunnel.refuse(503, "too many pending connects for server " + target.server(), "too many pending connects");
+            tunnel.refuse(Refusal.RELAY_LIMIT.status(), "too many pending connects for server " + target.server(), "too many pending connects");
             return;
         }
         pending.add(tunnel);
@@ -364,7 +365,7 @@ public final class MuxRouter {
 
     private void expire(final MuxTunnel tunnel) {
         if (tunnel.state() == MuxTunnel.State.WAITING) {
-            tunnel.refuse(404, "no such server or port online", "no listener within the connect wait");
+            tunnel.refuse(Refusal.NOT_ONLINE.status(), Refusal.NOT_ONLINE.reason(), "no listener within the connect wait");
         }
     }
 
@@ -484,7 +485,7 @@ public final class MuxRouter {
         }
         for (final MuxTunnel t : new ArrayList<>(live)) {
             if (t.state() == MuxTunnel.State.WAITING) {
-                t.refuse(503, "relay stopping", "relay stopping");
+                t.refuse(Refusal.STOPPING.status(), Refusal.STOPPING.reason(), Refusal.STOPPING.reason());
             }
         }
     }
