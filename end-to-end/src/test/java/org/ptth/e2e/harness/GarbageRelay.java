@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -81,13 +82,20 @@ public final class GarbageRelay implements AutoCloseable {
     private void serve(final Socket socket) {
         try (socket) {
             socket.setSoTimeout(30_000);
-            if (!readHead(socket.getInputStream())) {
+            final String head = readHead(socket.getInputStream());
+            if (head == null) {
                 return;
             }
             requests.incrementAndGet();
+            if (head.startsWith("POST ") && head.contains("/upstream/")) {
+                // a tunnel's upload is read as long as the proxy sends it, as a web server reads a
+                // request: the tunnel's end then comes from the garbage answered to its connect (what
+                // this relay is here for), not from whichever of the two calls the proxy saw cut first
+                socket.getInputStream().transferTo(OutputStream.nullOutputStream());
+            }
             socket.getOutputStream().write(response());
             socket.getOutputStream().flush();
-            // closed without reading the request body: the proxy sees the end of this connection
+            // any other call: closed without reading its body, so the proxy sees this connection end
         } catch (final IOException e) {
             // the proxy went away: nothing to do
         } finally {
@@ -122,17 +130,19 @@ public final class GarbageRelay implements AutoCloseable {
                 + "Connection: close\r\n\r\n").getBytes(US_ASCII);
     }
 
-    /** Reads up to the blank line that ends a request head; false if the connection ends first. */
-    private static boolean readHead(final InputStream in) throws IOException {
+    /** Reads up to the blank line that ends a request head; null if the connection ends first. */
+    private static String readHead(final InputStream in) throws IOException {
+        final ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         final byte[] end = {'\r', '\n', '\r', '\n'};
         for (int b; (b = in.read()) != -1; ) {
+            head.write(b);
             matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
             if (matched == end.length) {
-                return true;
+                return head.toString(US_ASCII);
             }
         }
-        return false;
+        return null;
     }
 
     @Override
