@@ -17,9 +17,9 @@ import org.ptth.proxy.client.ClientTerminator;
 import org.ptth.proxy.mux.MuxTransport;
 import org.ptth.proxy.metrics.MetricsEndpoint;
 import org.ptth.proxy.net.HostPort;
-import org.ptth.proxy.relay.HttpProxySetting;
-import org.ptth.proxy.relay.RelayAddress;
-import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relayclient.HttpProxySetting;
+import org.ptth.proxy.relayclient.RelayAddress;
+import org.ptth.proxy.relayclient.RelayClient;
 import org.ptth.proxy.tunnel.TunnelSettings;
 import org.ptth.proxy.tunnel.TunnelThreads;
 

@@ -15,9 +15,9 @@ import org.apache.commons.cli.Options;
 import org.ptth.protocol.Names;
 import org.ptth.proxy.metrics.MetricsEndpoint;
 import org.ptth.proxy.mux.MuxTransport;
-import org.ptth.proxy.relay.HttpProxySetting;
-import org.ptth.proxy.relay.RelayAddress;
-import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relayclient.HttpProxySetting;
+import org.ptth.proxy.relayclient.RelayAddress;
+import org.ptth.proxy.relayclient.RelayClient;
 import org.ptth.proxy.server.Exposure;
 import org.ptth.proxy.server.ServerTerminator;
 import org.ptth.proxy.tunnel.TunnelSettings;
@@ -98,8 +98,8 @@ final class ServerCommand extends Command {
                      : null) {
             RelayOptions.checkReachable(args, relay);
             final Path configFile = args.file() == null ? null : args.file().path();
-            try (ConfigWatcher watcher = configFile == null ? null
-                         : new ConfigWatcher(configFile, () -> reload(args, configFile, terminator, mux));
+            try (ReloadTrigger watcher = configFile == null ? null
+                         : new ReloadTrigger(configFile, () -> reload(args, configFile, terminator, mux));
                  Lifecycle lifecycle = new Lifecycle(() -> {
                              terminator.stopPolling();
                              if (mux != null) {

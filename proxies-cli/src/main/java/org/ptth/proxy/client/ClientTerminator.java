@@ -11,7 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 
 import org.ptth.proxy.net.TcpOptions;
-import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relayclient.RelayClient;
 import org.ptth.proxy.tunnel.LiveTunnels;
 import org.ptth.proxy.tunnel.TunnelSettings;
 

@@ -9,13 +9,13 @@ import org.ptth.protocol.Headers;
 import org.ptth.protocol.Names;
 import org.ptth.proxy.metrics.ProxyMetrics;
 import org.ptth.proxy.net.TcpOptions;
-import org.ptth.proxy.relay.RelayClient;
-import org.ptth.proxy.relay.RelayProblem;
-import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.proxy.relayclient.RelayClient;
+import org.ptth.proxy.relayclient.RelayProblem;
+import org.ptth.proxy.relayclient.StreamedResponse;
 import org.ptth.proxy.tunnel.ClassicTransport;
 import org.ptth.proxy.tunnel.LiveTunnels;
 import org.ptth.proxy.tunnel.OpeningReport;
-import org.ptth.proxy.tunnel.Tunnel;
+import org.ptth.proxy.tunnel.ClassicTunnel;
 import org.ptth.proxy.tunnel.TunnelCall;
 import org.ptth.proxy.tunnel.TunnelEndpoints;
 import org.ptth.proxy.tunnel.TunnelSettings;
@@ -54,7 +54,7 @@ final class ClientTunnelOpener {
         // the connect response is the downstream: it stays silent only as long as the peer may
         final String label = server + "/" + port + " from " + from;
         final long start = System.nanoTime();
-        final Tunnel tunnel = new Tunnel(null, label, connection, Tunnel.Side.CLIENT);
+        final ClassicTunnel tunnel = new ClassicTunnel(null, label, connection, ClassicTunnel.Side.CLIENT);
         final TunnelCall connect = transport.call(tunnel, TunnelEndpoints.connect(port));
         final StreamedResponse answer = connect.send(new OpeningReport() {
             @Override

@@ -21,8 +21,8 @@ import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.http.HttpHost;
 import org.ptth.protocol.Headers;
 import org.ptth.protocol.mux.Frames;
-import org.ptth.proxy.relay.HttpProxySetting;
-import org.ptth.proxy.relay.RelayAddress;
+import org.ptth.proxy.relayclient.HttpProxySetting;
+import org.ptth.proxy.relayclient.RelayAddress;
 
 /**
  * Opens the WebSocket of the mux transport with the JDK's client: {@code GET BASE v1/{server}/mux}

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 import org.ptth.protocol.mux.Payloads;
-import org.ptth.proxy.relay.RelayProblem;
+import org.ptth.proxy.relayclient.RelayProblem;
 import org.ptth.proxy.server.Backoff;
 import org.ptth.proxy.tunnel.Transport;
 import org.ptth.proxy.tunnel.TunnelSettings;

@@ -18,7 +18,7 @@ import org.ptth.protocol.mux.FrameParser;
 import org.ptth.protocol.mux.FrameType;
 import org.ptth.protocol.mux.MuxProtocolException;
 import org.ptth.protocol.mux.Payloads;
-import org.ptth.proxy.relay.RelayProblem;
+import org.ptth.proxy.relayclient.RelayProblem;
 
 /**
  * One WebSocket connection to the relay and the tunnels it carries. Incoming messages are parsed

@@ -10,8 +10,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import javax.net.ssl.SSLContext;
 
 import org.ptth.proxy.client.ClientTerminator;
-import org.ptth.proxy.relay.HttpProxySetting;
-import org.ptth.proxy.relay.RelayAddress;
+import org.ptth.proxy.relayclient.HttpProxySetting;
+import org.ptth.proxy.relayclient.RelayAddress;
 import org.ptth.proxy.server.Exposure;
 import org.ptth.proxy.server.ServerTerminator;
 import org.ptth.proxy.tunnel.Transport;

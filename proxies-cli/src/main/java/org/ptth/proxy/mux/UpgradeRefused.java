@@ -47,6 +47,6 @@ final class UpgradeRefused extends IOException {
 
     /** Undoes the relay's %XX escapes of Ptth-Reason. */
     static String unescape(final String header) {
-        return org.ptth.proxy.relay.ErrorLine.unescape(header);
+        return org.ptth.proxy.relayclient.ErrorLine.unescape(header);
     }
 }

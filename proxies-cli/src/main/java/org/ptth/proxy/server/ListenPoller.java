@@ -10,10 +10,10 @@ import org.apache.hc.core5.util.Timeout;
 import org.ptth.protocol.Endpoints;
 import org.ptth.protocol.Headers;
 import org.ptth.protocol.Names;
-import org.ptth.proxy.relay.RelayCall;
-import org.ptth.proxy.relay.RelayClient;
-import org.ptth.proxy.relay.RelayProblem;
-import org.ptth.proxy.relay.RelayResponse;
+import org.ptth.proxy.relayclient.RelayCall;
+import org.ptth.proxy.relayclient.RelayClient;
+import org.ptth.proxy.relayclient.RelayProblem;
+import org.ptth.proxy.relayclient.RelayResponse;
 
 /**
  * One long-poll loop on {@code listen/{port}}. The thread that receives a connection ID opens that

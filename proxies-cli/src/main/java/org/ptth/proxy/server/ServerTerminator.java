@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 
-import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relayclient.RelayClient;
 import org.ptth.proxy.tunnel.LiveTunnels;
 import org.ptth.proxy.tunnel.TunnelSettings;
 

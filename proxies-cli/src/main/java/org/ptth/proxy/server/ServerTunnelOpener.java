@@ -10,14 +10,14 @@ import org.apache.hc.core5.util.Timeout;
 import org.ptth.protocol.Endpoints;
 import org.ptth.protocol.Names;
 import org.ptth.proxy.net.TcpOptions;
-import org.ptth.proxy.relay.RelayClient;
-import org.ptth.proxy.relay.RelayProblem;
-import org.ptth.proxy.relay.RelayResponse;
-import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.proxy.relayclient.RelayClient;
+import org.ptth.proxy.relayclient.RelayProblem;
+import org.ptth.proxy.relayclient.RelayResponse;
+import org.ptth.proxy.relayclient.StreamedResponse;
 import org.ptth.proxy.tunnel.ClassicTransport;
 import org.ptth.proxy.tunnel.LiveTunnels;
 import org.ptth.proxy.tunnel.OpeningReport;
-import org.ptth.proxy.tunnel.Tunnel;
+import org.ptth.proxy.tunnel.ClassicTunnel;
 import org.ptth.proxy.tunnel.TunnelCall;
 import org.ptth.proxy.tunnel.TunnelEndpoints;
 import org.ptth.proxy.tunnel.TunnelSettings;
@@ -63,8 +63,8 @@ final class ServerTunnelOpener {
             org.ptth.proxy.metrics.ProxyMetrics.instance().refused();
             return;
         }
-        final Tunnel tunnel = new Tunnel(id, server + "/" + exposure.name() + " to " + exposure.target(),
-                target, Tunnel.Side.SERVER);
+        final ClassicTunnel tunnel = new ClassicTunnel(id, server + "/" + exposure.name() + " to " + exposure.target(),
+                target, ClassicTunnel.Side.SERVER);
         final TunnelCall accept = transport.call(tunnel, TunnelEndpoints.accept(id));
         final StreamedResponse answer = accept.send(new OpeningReport() {
             @Override

@@ -2,9 +2,9 @@ package org.ptth.proxy.tunnel;
 
 import java.util.concurrent.Executor;
 
-import org.ptth.proxy.relay.Exchange;
-import org.ptth.proxy.relay.RelayClient;
-import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.proxy.relayclient.RelayExchange;
+import org.ptth.proxy.relayclient.RelayClient;
+import org.ptth.proxy.relayclient.StreamedResponse;
 
 /**
  * How a terminator carries its tunnels over HTTP exchanges of their own (every transport but mux):
@@ -27,16 +27,16 @@ public interface ClassicTransport {
     }
 
     /** The tunnel's opening call, not yet sent. */
-    default TunnelCall call(final Tunnel tunnel, final TunnelEndpoints endpoints) {
+    default TunnelCall call(final ClassicTunnel tunnel, final TunnelEndpoints endpoints) {
         return new TunnelCall(this, tunnel, endpoints);
     }
 
     /** The opening exchange in this transport's form, its answer to carry the incoming direction. */
-    Exchange opening(Tunnel tunnel, TunnelEndpoints endpoints);
+    RelayExchange opening(ClassicTunnel tunnel, TunnelEndpoints endpoints);
 
     /**
      * Runs a tunnel whose opening call the relay accepted: starts the outgoing direction, then pumps
      * the incoming one ({@code accepted}'s body) on this thread until the tunnel ends.
      */
-    void run(Tunnel tunnel, TunnelEndpoints endpoints, Exchange opening, StreamedResponse accepted);
+    void run(ClassicTunnel tunnel, TunnelEndpoints endpoints, RelayExchange opening, StreamedResponse accepted);
 }

@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.ptth.protocol.pth1.FrameWriter;
-import org.ptth.proxy.relay.DuplexCall;
-import org.ptth.proxy.relay.RelayProblem;
+import org.ptth.proxy.relayclient.DuplexCall;
+import org.ptth.proxy.relayclient.RelayProblem;
 
 /**
  * Writes the outgoing direction as the request body of a duplex exchange, with the same loop as
@@ -18,12 +18,12 @@ import org.ptth.proxy.relay.RelayProblem;
  */
 final class DuplexSender implements DuplexCall.BodyWriter {
 
-    private final Tunnel tunnel;
+    private final ClassicTunnel tunnel;
     private final OutboundEntity frames;
     private final String description;
     private final Duration heartbeat;
 
-    DuplexSender(final Tunnel tunnel, final TunnelSettings settings, final String description) {
+    DuplexSender(final ClassicTunnel tunnel, final TunnelSettings settings, final String description) {
         this.tunnel = tunnel;
         this.heartbeat = settings.heartbeat();
         this.frames = new OutboundEntity(tunnel, settings, false);

@@ -3,10 +3,10 @@ package org.ptth.proxy.tunnel;
 import java.util.concurrent.Executor;
 
 import org.ptth.protocol.Headers;
-import org.ptth.proxy.relay.DuplexCall;
-import org.ptth.proxy.relay.Exchange;
-import org.ptth.proxy.relay.RelayClient;
-import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.proxy.relayclient.DuplexCall;
+import org.ptth.proxy.relayclient.RelayExchange;
+import org.ptth.proxy.relayclient.RelayClient;
+import org.ptth.proxy.relayclient.StreamedResponse;
 
 /**
  * One duplex exchange per end of a tunnel (docs/protocol.md, "Duplex mode"): the opening call's
@@ -17,7 +17,7 @@ record DuplexTransport(RelayClient relay, String server, TunnelSettings settings
         implements ClassicTransport {
 
     @Override
-    public Exchange opening(final Tunnel tunnel, final TunnelEndpoints endpoints) {
+    public RelayExchange opening(final ClassicTunnel tunnel, final TunnelEndpoints endpoints) {
         final DuplexSender sender = new DuplexSender(tunnel, settings,
                 endpoints.opening() + " (" + endpoints.outbound() + ")");
         return relay.duplex(server, endpoints.opening(), endpoints.arg(), pool, settings.peerTimeout(), sender)
@@ -26,7 +26,7 @@ record DuplexTransport(RelayClient relay, String server, TunnelSettings settings
 
     /** The request body already carries the outgoing direction; the 200 must say it is duplex. */
     @Override
-    public void run(final Tunnel tunnel, final TunnelEndpoints endpoints, final Exchange opening,
+    public void run(final ClassicTunnel tunnel, final TunnelEndpoints endpoints, final RelayExchange opening,
                     final StreamedResponse accepted) {
         tunnel.attach(opening, opening);
         if (!DuplexCall.confirmed(accepted)) {

@@ -1,7 +1,7 @@
 package org.ptth.proxy.tunnel;
 
 import org.ptth.protocol.Headers;
-import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.proxy.relayclient.StreamedResponse;
 
 /**
  * End-to-end flow control of one tunnel (docs/protocol.md, "Flow control"), when both proxies

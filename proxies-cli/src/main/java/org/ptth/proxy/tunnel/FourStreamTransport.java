@@ -4,10 +4,10 @@ import java.util.concurrent.Executor;
 
 import org.apache.hc.core5.util.Timeout;
 import org.ptth.protocol.Headers;
-import org.ptth.proxy.relay.Exchange;
-import org.ptth.proxy.relay.RelayCall;
-import org.ptth.proxy.relay.RelayClient;
-import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.proxy.relayclient.RelayExchange;
+import org.ptth.proxy.relayclient.RelayCall;
+import org.ptth.proxy.relayclient.RelayClient;
+import org.ptth.proxy.relayclient.StreamedResponse;
 
 /**
  * Four exchanges per tunnel: the opening call's response carries the incoming direction, and the
@@ -18,7 +18,7 @@ record FourStreamTransport(RelayClient relay, String server, TunnelSettings sett
         implements ClassicTransport {
 
     @Override
-    public Exchange opening(final Tunnel tunnel, final TunnelEndpoints endpoints) {
+    public RelayExchange opening(final ClassicTunnel tunnel, final TunnelEndpoints endpoints) {
         return relay.post(server, endpoints.opening(), endpoints.arg(), null, Timeout.of(settings.peerTimeout()))
                 .withHeader(Headers.CREDIT, Headers.ON);
     }
@@ -28,7 +28,7 @@ record FourStreamTransport(RelayClient relay, String server, TunnelSettings sett
      * reads the response, so it needs a thread of its own.
      */
     @Override
-    public void run(final Tunnel tunnel, final TunnelEndpoints endpoints, final Exchange opening,
+    public void run(final ClassicTunnel tunnel, final TunnelEndpoints endpoints, final RelayExchange opening,
                     final StreamedResponse accepted) {
         final String outboundVerb = endpoints.outbound();
         final Runnable outbound;

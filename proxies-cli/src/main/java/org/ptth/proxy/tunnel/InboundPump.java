@@ -9,7 +9,7 @@ import java.util.concurrent.Executor;
 import org.ptth.protocol.pth1.Frame;
 import org.ptth.protocol.pth1.FrameReader;
 import org.ptth.protocol.pth1.FramingException;
-import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.proxy.relayclient.StreamedResponse;
 import org.ptth.protocol.Reasons;
 
 /**
@@ -22,14 +22,14 @@ final class InboundPump implements Runnable {
     /** A peer's ABORT may carry up to a megabyte of any bytes: the log line gets this much, escaped. */
     static final int MAX_LOGGED_REASON = 1024;
 
-    private final Tunnel tunnel;
+    private final ClassicTunnel tunnel;
     private final Executor pool;
     private final StreamedResponse response;
     private final String description;
     private final long peerTimeoutSeconds;
     private boolean closed;
 
-    InboundPump(final Tunnel tunnel, final StreamedResponse response, final String description,
+    InboundPump(final ClassicTunnel tunnel, final StreamedResponse response, final String description,
                 final TunnelSettings settings, final Executor pool) {
         this.pool = pool;
         this.tunnel = tunnel;

@@ -16,11 +16,11 @@ final class InboundWriter implements Runnable {
     private static final byte[] END = new byte[0];
     private static final byte[] STOP = new byte[0];
 
-    private final Tunnel tunnel;
+    private final ClassicTunnel tunnel;
     private final BlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
     private long queued;
 
-    InboundWriter(final Tunnel tunnel) {
+    InboundWriter(final ClassicTunnel tunnel) {
         this.tunnel = tunnel;
         tunnel.outcome().whenComplete((outcome, failure) -> queue.offer(STOP));
     }

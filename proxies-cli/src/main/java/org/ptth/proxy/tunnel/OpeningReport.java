@@ -8,7 +8,7 @@ public interface OpeningReport {
 
     /**
      * The call failed on its way or got no answer. It may be the local peer that went first
-     * ({@link Tunnel#endedByLocalPeer()}), as the tunnel's closing line then says.
+     * ({@link ClassicTunnel#endedByLocalPeer()}), as the tunnel's closing line then says.
      */
     void unanswered(Exception failure);
 

@@ -27,13 +27,13 @@ public final class OutboundEntity extends AbstractHttpEntity {
 
     static final int READ_BUFFER = 64 * 1024;
 
-    private final Tunnel tunnel;
+    private final ClassicTunnel tunnel;
     private final TunnelSettings settings;
     private final boolean flushPreamble;
     private volatile Ending ending = Ending.NONE;
     private volatile String abortReason;
 
-    public OutboundEntity(final Tunnel tunnel, final TunnelSettings settings) {
+    public OutboundEntity(final ClassicTunnel tunnel, final TunnelSettings settings) {
         this(tunnel, settings, true);
     }
 
@@ -42,7 +42,7 @@ public final class OutboundEntity extends AbstractHttpEntity {
      *                      must reach the relay before its first byte (the relay binds it to the
      *                      tunnel); a duplex body's request head has done that already
      */
-    OutboundEntity(final Tunnel tunnel, final TunnelSettings settings, final boolean flushPreamble) {
+    OutboundEntity(final ClassicTunnel tunnel, final TunnelSettings settings, final boolean flushPreamble) {
         super(ContentType.APPLICATION_OCTET_STREAM, null, true);
         this.tunnel = tunnel;
         this.settings = settings;

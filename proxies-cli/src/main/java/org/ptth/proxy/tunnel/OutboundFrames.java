@@ -23,7 +23,7 @@ final class OutboundFrames {
     private byte[] buffer;
     private String abortReason;
 
-    OutboundFrames(final Tunnel tunnel, final TunnelSettings settings, final int maxRead) throws IOException {
+    OutboundFrames(final ClassicTunnel tunnel, final TunnelSettings settings, final int maxRead) throws IOException {
         this.input = new SocketInput(tunnel, settings);
         this.flow = tunnel.flow();
         this.heartbeatMillis = settings.heartbeat().toMillis();

@@ -2,9 +2,9 @@ package org.ptth.proxy.tunnel;
 
 import java.io.IOException;
 
-import org.ptth.proxy.relay.RelayCall;
-import org.ptth.proxy.relay.RelayProblem;
-import org.ptth.proxy.relay.RelayResponse;
+import org.ptth.proxy.relayclient.RelayCall;
+import org.ptth.proxy.relayclient.RelayProblem;
+import org.ptth.proxy.relayclient.RelayResponse;
 
 /**
  * Runs the one streamed exchange that carries the outgoing direction (upstream or downstream) and
@@ -12,11 +12,11 @@ import org.ptth.proxy.relay.RelayResponse;
  */
 final class OutboundSender implements Runnable {
 
-    private final Tunnel tunnel;
+    private final ClassicTunnel tunnel;
     private final RelayCall call;
     private final OutboundEntity body;
 
-    OutboundSender(final Tunnel tunnel, final RelayCall call, final OutboundEntity body) {
+    OutboundSender(final ClassicTunnel tunnel, final RelayCall call, final OutboundEntity body) {
         this.tunnel = tunnel;
         this.call = call;
         this.body = body;

@@ -8,10 +8,10 @@ import java.util.concurrent.TimeoutException;
 
 import org.ptth.protocol.pth1.FrameFormat;
 import org.ptth.protocol.pth1.FrameWriter;
-import org.ptth.proxy.relay.RelayCall;
-import org.ptth.proxy.relay.RelayClient;
-import org.ptth.proxy.relay.RelayProblem;
-import org.ptth.proxy.relay.RelayResponse;
+import org.ptth.proxy.relayclient.RelayCall;
+import org.ptth.proxy.relayclient.RelayClient;
+import org.ptth.proxy.relayclient.RelayProblem;
+import org.ptth.proxy.relayclient.RelayResponse;
 import org.ptth.proxy.tunnel.OutboundEntity.Ending;
 
 /**
@@ -27,7 +27,7 @@ final class SegmentedSender implements Runnable {
     /** Room for data beside the preamble and one frame header, so no body exceeds the limit. */
     static final int MAX_SEGMENT_DATA = MAX_SEGMENT_BYTES - FrameFormat.PREAMBLE_BYTES - FrameFormat.HEADER_BYTES;
 
-    private final Tunnel tunnel;
+    private final ClassicTunnel tunnel;
     private final RelayClient relay;
     private final String server;
     private final String verb;
@@ -35,7 +35,7 @@ final class SegmentedSender implements Runnable {
     /** Segments sent so far: the next one's number. */
     private long sent;
 
-    SegmentedSender(final Tunnel tunnel, final RelayClient relay, final String server, final String verb,
+    SegmentedSender(final ClassicTunnel tunnel, final RelayClient relay, final String server, final String verb,
                     final TunnelSettings settings) {
         this.tunnel = tunnel;
         this.relay = relay;

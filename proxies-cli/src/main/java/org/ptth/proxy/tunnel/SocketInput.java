@@ -16,11 +16,11 @@ final class SocketInput {
     static final int EOF = -1;
     static final int FAILED = -2;
 
-    private final Tunnel tunnel;
+    private final ClassicTunnel tunnel;
     private final InputStream in;
     private String failure;
 
-    SocketInput(final Tunnel tunnel, final TunnelSettings settings) throws IOException {
+    SocketInput(final ClassicTunnel tunnel, final TunnelSettings settings) throws IOException {
         this.tunnel = tunnel;
         final Socket socket = tunnel.socket();
         this.in = socket.getInputStream();

@@ -3,8 +3,8 @@ package org.ptth.proxy.tunnel;
 import java.io.IOException;
 
 import org.ptth.proxy.net.TcpOptions;
-import org.ptth.proxy.relay.Exchange;
-import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.proxy.relayclient.RelayExchange;
+import org.ptth.proxy.relayclient.StreamedResponse;
 
 /**
  * One tunnel's opening call (connect or accept) in the form of its transport: both ends send it
@@ -14,12 +14,12 @@ import org.ptth.proxy.relay.StreamedResponse;
 public final class TunnelCall {
 
     private final ClassicTransport transport;
-    private final Tunnel tunnel;
+    private final ClassicTunnel tunnel;
     private final TunnelEndpoints endpoints;
     /** Made when sent, so that a failure to make it is reported like one to send it. */
-    private Exchange opening;
+    private RelayExchange opening;
 
-    TunnelCall(final ClassicTransport transport, final Tunnel tunnel, final TunnelEndpoints endpoints) {
+    TunnelCall(final ClassicTransport transport, final ClassicTunnel tunnel, final TunnelEndpoints endpoints) {
         this.transport = transport;
         this.tunnel = tunnel;
         this.endpoints = endpoints;

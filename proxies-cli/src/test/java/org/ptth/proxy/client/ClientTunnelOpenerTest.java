@@ -23,8 +23,8 @@ import java.util.logging.Logger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.ptth.proxy.relay.RelayAddress;
-import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relayclient.RelayAddress;
+import org.ptth.proxy.relayclient.RelayClient;
 import org.ptth.proxy.tunnel.LiveTunnels;
 import org.ptth.proxy.tunnel.Transport;
 import org.ptth.proxy.tunnel.TunnelSettings;

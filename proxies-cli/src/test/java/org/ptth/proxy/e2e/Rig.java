@@ -24,8 +24,8 @@ import javax.net.ssl.SSLContext;
 import org.ptth.proxy.client.ClientTerminator;
 import org.ptth.proxy.key.KeyFile;
 import org.ptth.proxy.net.HostPort;
-import org.ptth.proxy.relay.RelayAddress;
-import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relayclient.RelayAddress;
+import org.ptth.proxy.relayclient.RelayClient;
 import org.ptth.proxy.server.Exposure;
 import org.ptth.proxy.server.ServerTerminator;
 import org.ptth.proxy.tunnel.TunnelSettings;
@@ -40,7 +40,7 @@ import org.ptth.proxy.tunnel.TunnelThreads;
 final class Rig implements AutoCloseable {
 
     static final int WAIT_SECONDS = 30;
-    private static final String TUNNEL_LOG = "org.ptth.proxy.tunnel.Tunnel";
+    private static final String TUNNEL_LOG = "org.ptth.proxy.tunnel.ClassicTunnel";
 
     final String serverKey = KeyFile.generateKey();
     final String clientKey = KeyFile.generateKey();

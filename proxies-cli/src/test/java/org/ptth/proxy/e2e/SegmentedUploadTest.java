@@ -23,8 +23,8 @@ import org.ptth.proxy.client.ClientTerminator;
 import org.ptth.protocol.pth1.Frame;
 import org.ptth.protocol.pth1.FrameReader;
 import org.ptth.protocol.pth1.FrameType;
-import org.ptth.proxy.relay.RelayAddress;
-import org.ptth.proxy.relay.RelayClient;
+import org.ptth.proxy.relayclient.RelayAddress;
+import org.ptth.proxy.relayclient.RelayClient;
 import org.ptth.proxy.tunnel.TunnelSettings;
 import org.ptth.proxy.tunnel.UploadMode;
 

@@ -98,7 +98,7 @@ class SignalsProcessTest {
 
     @Test
     void sigtermStopsAcceptingLetsTheOpenTunnelFinishAndExitsZero() throws Exception {
-        try (Rig rig = new Rig(null, TunnelSettings.defaults(), org.ptth.proxy.relay.RelayClient::new)) {
+        try (Rig rig = new Rig(null, TunnelSettings.defaults(), org.ptth.proxy.relayclient.RelayClient::new)) {
             final Path key = dir.resolve("client.key");
             Files.writeString(key, rig.clientKey + "\n");
             Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));

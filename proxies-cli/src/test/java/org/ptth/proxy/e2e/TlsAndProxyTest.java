@@ -31,10 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ptth.proxy.cli.ExitCode;
 import org.ptth.proxy.cli.Main;
 import org.ptth.proxy.cli.Terminal;
-import org.ptth.proxy.relay.HttpProxySetting;
-import org.ptth.proxy.relay.RelayAddress;
-import org.ptth.proxy.relay.RelayClient;
-import org.ptth.proxy.relay.RelayTrust;
+import org.ptth.proxy.relayclient.HttpProxySetting;
+import org.ptth.proxy.relayclient.RelayAddress;
+import org.ptth.proxy.relayclient.RelayClient;
+import org.ptth.proxy.relayclient.RelayTrust;
 import org.ptth.proxy.tunnel.TunnelSettings;
 
 /** An HTTPS relay with a self-signed certificate (--ca-file), and a relay reached through an HTTP proxy. */

@@ -405,8 +405,8 @@ class MuxClientTest {
     @Test
     void aRejectedKeyIsNoReasonToFallBack() throws Exception {
         final MuxTransport.Relay wrongKey = new MuxTransport.Relay(
-                org.ptth.proxy.relay.RelayAddress.parse(rig.relay.baseUrl()), org.ptth.proxy.key.KeyFile.generateKey(),
-                null, org.ptth.proxy.relay.HttpProxySetting.DIRECT);
+                org.ptth.proxy.relayclient.RelayAddress.parse(rig.relay.baseUrl()), org.ptth.proxy.key.KeyFile.generateKey(),
+                null, org.ptth.proxy.relayclient.HttpProxySetting.DIRECT);
         rig.client(MuxRig.AUTO, wrongKey);
         final String line = rig.nextLine("relay rejects this client proxy");
         assertTrue(line.contains("HTTP 401: unknown key"), line);

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.ptth.protocol.mux.FrameType;
-import org.ptth.proxy.relay.HttpProxySetting;
-import org.ptth.proxy.relay.RelayTrust;
+import org.ptth.proxy.relayclient.HttpProxySetting;
+import org.ptth.proxy.relayclient.RelayTrust;
 
 /** The mux connection over HTTPS with a private CA (--ca-file), and through an HTTP proxy with CONNECT. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)

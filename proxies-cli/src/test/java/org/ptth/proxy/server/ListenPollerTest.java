@@ -15,10 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.ptth.proxy.net.HostPort;
-import org.ptth.proxy.relay.RelayAddress;
-import org.ptth.proxy.relay.RelayCall;
-import org.ptth.proxy.relay.RelayClient;
-import org.ptth.proxy.relay.RelayResponse;
+import org.ptth.proxy.relayclient.RelayAddress;
+import org.ptth.proxy.relayclient.RelayCall;
+import org.ptth.proxy.relayclient.RelayClient;
+import org.ptth.proxy.relayclient.RelayResponse;
 
 /** What the poll loop does next after each kind of answer to a listen: poll at once, wait, or take a connection. */
 class ListenPollerTest {

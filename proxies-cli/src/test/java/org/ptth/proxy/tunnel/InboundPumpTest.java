@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.ptth.protocol.pth1.FrameWriter;
-import org.ptth.proxy.relay.StreamedResponse;
+import org.ptth.proxy.relayclient.StreamedResponse;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class InboundPumpTest {
@@ -31,7 +31,7 @@ class InboundPumpTest {
         when(response.body()).thenReturn(new ByteArrayInputStream(body.toByteArray()));
         final Socket socket = mock(Socket.class);
         when(socket.getOutputStream()).thenReturn(new ByteArrayOutputStream());
-        final Tunnel tunnel = new Tunnel("b".repeat(32), "test", socket, Tunnel.Side.CLIENT);
+        final ClassicTunnel tunnel = new ClassicTunnel("b".repeat(32), "test", socket, ClassicTunnel.Side.CLIENT);
 
         new InboundPump(tunnel, response, "connect/test", TunnelSettings.defaults(), task -> new Thread(task).start()).run();
 

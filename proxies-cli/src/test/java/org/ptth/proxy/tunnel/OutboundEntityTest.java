@@ -29,7 +29,7 @@ class OutboundEntityTest {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket peer = new Socket(listener.getInetAddress(), listener.getLocalPort());
              Socket local = listener.accept()) {
-            final Tunnel tunnel = new Tunnel("a".repeat(32), "test", local, Tunnel.Side.CLIENT);
+            final ClassicTunnel tunnel = new ClassicTunnel("a".repeat(32), "test", local, ClassicTunnel.Side.CLIENT);
             tunnel.flow().disable(); // without flow control the body ends with END
             final OutboundEntity entity = new OutboundEntity(tunnel,
                     new TunnelSettings(Duration.ofSeconds(1), Duration.ofSeconds(45)));

@@ -1,4 +1,4 @@
-package org.ptth.proxy.relay;
+package org.ptth.proxy.relayclient;
 
 import org.ptth.protocol.Headers;
 
@@ -14,7 +14,7 @@ import java.io.OutputStream;
  * <p>{@link #execute()} sends the request head, starts the body's writer on a tunnel thread and
  * returns the response once its head is in. A relay that refuses the call never reads the body.
  */
-public final class DuplexCall implements Exchange {
+public final class DuplexCall implements RelayExchange {
 
     /** What writes the outgoing direction; runs on a tunnel thread. */
     @FunctionalInterface

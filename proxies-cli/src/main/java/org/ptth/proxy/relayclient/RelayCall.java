@@ -1,4 +1,4 @@
-package org.ptth.proxy.relay;
+package org.ptth.proxy.relayclient;
 
 import java.io.IOException;
 
@@ -10,7 +10,7 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
  * One POST to the relay, made but not yet sent. It exists before it runs so that a tunnel can
  * cancel it from another thread at any time, also while {@link #execute()} is blocked streaming.
  */
-public final class RelayCall implements Exchange {
+public final class RelayCall implements RelayExchange {
 
     private final CloseableHttpClient http;
     private final HttpPost request;

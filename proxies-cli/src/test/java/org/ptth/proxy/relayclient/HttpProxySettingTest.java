@@ -1,4 +1,4 @@
-package org.ptth.proxy.relay;
+package org.ptth.proxy.relayclient;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

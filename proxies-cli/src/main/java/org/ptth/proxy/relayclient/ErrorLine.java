@@ -1,4 +1,4 @@
-package org.ptth.proxy.relay;
+package org.ptth.proxy.relayclient;
 
 import org.ptth.protocol.Headers;
 

@@ -8,20 +8,20 @@ import java.util.logging.Logger;
 
 import org.ptth.protocol.Names;
 import org.ptth.proxy.net.TcpOptions;
-import org.ptth.proxy.relay.Exchange;
+import org.ptth.proxy.relayclient.RelayExchange;
 
 /**
- * One TCP connection carried through the relay: its socket, its HTTP exchanges (two, or one duplex
- * exchange that carries both directions) and the state
- * of its two directions. It ends once, either cleanly (both directions sent END) or by an abort
+ * One TCP connection carried through the relay by a classic transport (on HTTP exchanges of its
+ * own, where a mux tunnel shares a link): its socket, its exchanges (two, or one duplex exchange
+ * that carries both directions) and the state of its two directions. It ends once, either cleanly (both directions sent END) or by an abort
  * (either direction failed), and that single place closes the socket and logs the summary.
  */
-public final class Tunnel implements LiveTunnel {
+public final class ClassicTunnel implements LiveTunnel {
 
     /** Which terminator this tunnel belongs to: decides which of its directions is "up". */
     public enum Side { CLIENT, SERVER }
 
-    private static final Logger LOG = Logger.getLogger(Tunnel.class.getName());
+    private static final Logger LOG = Logger.getLogger(ClassicTunnel.class.getName());
 
     /** Null until the relay has named the tunnel (a client's duplex connect starts sending before). */
     private volatile String id;
@@ -35,8 +35,8 @@ public final class Tunnel implements LiveTunnel {
     private final FlowControl flow = new FlowControl();
     private final OutboundChannel channel = new OutboundChannel();
 
-    private volatile Exchange inboundCall;
-    private volatile Exchange outboundCall;
+    private volatile RelayExchange inboundCall;
+    private volatile RelayExchange outboundCall;
     /** The local socket's own failure: the root cause, whatever the other direction reports later. */
     private volatile String localFailure;
     private boolean outboundEnded;
@@ -47,7 +47,7 @@ public final class Tunnel implements LiveTunnel {
      * @param label who and which port, for both log lines: {@code srv/web from /127.0.0.1:5000} on the
      *              client, {@code srv/web to 127.0.0.1:80} (exposed name and target) on the server
      */
-    public Tunnel(final String id, final String label, final Socket socket, final Side side) {
+    public ClassicTunnel(final String id, final String label, final Socket socket, final Side side) {
         this.id = id;
         this.label = label;
         this.socket = socket;
@@ -82,7 +82,7 @@ public final class Tunnel implements LiveTunnel {
     }
 
     /** The exchanges that carry the two directions: the same one twice in duplex mode. */
-    void attach(final Exchange inbound, final Exchange outbound) {
+    void attach(final RelayExchange inbound, final RelayExchange outbound) {
         this.inboundCall = inbound;
         this.outboundCall = outbound;
         LOG.info(() -> "tunnel " + shortId() + " opened " + label);
@@ -104,7 +104,7 @@ public final class Tunnel implements LiveTunnel {
     }
 
     /** The exchange now carrying the outgoing direction; with segments, a new one per segment. */
-    void outboundCall(final Exchange call) {
+    void outboundCall(final RelayExchange call) {
         this.outboundCall = call;
         if (isOver()) {
             call.cancel(); // the abort may have missed it
@@ -209,15 +209,15 @@ public final class Tunnel implements LiveTunnel {
 
     /** Cuts the exchanges that carry the two directions; a duplex exchange carries both, and is cut once. */
     private void cancelCalls() {
-        final Exchange inbound = inboundCall;
-        final Exchange outbound = outboundCall;
+        final RelayExchange inbound = inboundCall;
+        final RelayExchange outbound = outboundCall;
         cancel(inbound);
         if (outbound != inbound) {
             cancel(outbound);
         }
     }
 
-    private static void cancel(final Exchange call) {
+    private static void cancel(final RelayExchange call) {
         if (call != null) {
             call.cancel();
         }

@@ -1,4 +1,4 @@
-package org.ptth.proxy.relay;
+package org.ptth.proxy.relayclient;
 
 import org.apache.hc.client5.http.impl.DefaultSchemePortResolver;
 import org.apache.hc.client5.http.impl.routing.DefaultRoutePlanner;

@@ -1,4 +1,4 @@
-package org.ptth.proxy.relay;
+package org.ptth.proxy.relayclient;
 
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;

@@ -15,7 +15,7 @@ import org.ptth.proxy.tunnel.TunnelThreads;
  * Runs a reload when the config file changes (its modification time, checked every 2 s) and when
  * asked (SIGHUP), on one thread, so that reloads never overlap.
  */
-final class ConfigWatcher implements AutoCloseable {
+final class ReloadTrigger implements AutoCloseable {
 
     static final long CHECK_SECONDS = 2;
 
@@ -25,7 +25,7 @@ final class ConfigWatcher implements AutoCloseable {
             Executors.newSingleThreadScheduledExecutor(TunnelThreads.named("ptth-config-"));
     private FileTime seen;
 
-    ConfigWatcher(final Path file, final Runnable reload) {
+    ReloadTrigger(final Path file, final Runnable reload) {
         this.file = file;
         this.reload = reload;
         this.seen = modified();

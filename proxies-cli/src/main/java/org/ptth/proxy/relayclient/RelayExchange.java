@@ -1,4 +1,4 @@
-package org.ptth.proxy.relay;
+package org.ptth.proxy.relayclient;
 
 import java.io.IOException;
 
@@ -6,7 +6,7 @@ import java.io.IOException;
  * One HTTP exchange with the relay, as a tunnel sees it: something it can send, name in a message
  * and cut at once from any thread, whichever client (classic or duplex) carries it.
  */
-public interface Exchange {
+public interface RelayExchange {
 
     /** Sends the request and returns the response once its head has come. */
     StreamedResponse execute() throws IOException;
