@@ -22,11 +22,55 @@ import java.util.concurrent.atomic.AtomicReference;
  * writer, and TCP backpressure does the rest. The buffer starts small (interactive tunnels need no more), doubles
  * each time bulk data fills it, and is given back when the tunnel goes quiet. Every exit of the
  * loop leaves a callback pending: either the sink's isReady() or the source's isReady() said false.
+ *
+ * <p>Each end keeps an explicit state ({@link Writer}, {@link Reader}), changed only by the pump's
+ * thread through the named transitions below; {@link Wait} records, for log lines, where the pump
+ * last stopped.
  */
 public final class Splice implements ReadListener, WriteListener {
     static final int INITIAL_BUFFER = 8 * 1024;
     static final int MAX_BUFFER = 1024 * 1024;
-    private static final String RECEIVER_WITH_BYTES = "the receiver";
+
+    /** Where the sink (the response that carries this direction) stands. */
+    private enum Writer {
+        /** No response attached yet. */
+        DETACHED,
+        /** Attached, its head not sent yet: the first thing the pump does with it. */
+        HEAD_UNSENT,
+        /** Everything written so far has been flushed (or nothing was written yet). */
+        FLUSHED,
+        /** Bytes written since the last flush may still sit in the response buffer. */
+        UNFLUSHED,
+        /** The direction is over: both ends let go, late arrivals released at once. */
+        DONE
+    }
+
+    /** Where the source (the request body, or the current segment's) stands. */
+    private enum Reader {
+        /** No body attached: none yet, or the last segment is done and the next not yet here. */
+        DETACHED,
+        /** Attached and read from as it has data. */
+        READING,
+        /** Its end was seen; what it gave still has to be written and flushed before the end counts. */
+        ENDED
+    }
+
+    /** What the pump waited for when it last returned: for the log line of a tunnel that went idle. */
+    private enum Wait {
+        ENDS("its ends"),
+        RESPONSE("its response"),
+        RESPONSE_HEAD("the receiver (response head)"),
+        RECEIVER("the receiver"),
+        END_FLUSH("the receiver (flushing the end)"),
+        REQUEST("its request"),
+        SENDER("the sender");
+
+        private final String what;
+
+        Wait(final String what) {
+            this.what = what;
+        }
+    }
 
     /** What a splice tells its tunnel. */
     public interface Events {
@@ -57,22 +101,20 @@ public final class Splice implements ReadListener, WriteListener {
     private final AtomicReference<Exchange> offeredSink = new AtomicReference<>();
     private volatile String abortReason;
 
-    // Touched only by the thread running the pump.
-    private Exchange source;
-    private boolean sourceIsLast;
+    // Changed only by the thread running the pump (trimRequested aside: the reaper asks for a trim);
+    // the volatile fields are read by other threads too.
+    private volatile Writer writer = Writer.DETACHED;
+    private Reader reader = Reader.DETACHED;
+    private SourceOffer source;
     private Exchange sink;
     private ServletInputStream in;
     private ServletOutputStream out;
     private byte[] buffer = new byte[INITIAL_BUFFER];
+    /** Bytes gathered from the source and not yet written to the sink. */
     private int pending;
     private volatile boolean grown;
     private volatile boolean trimRequested;
-    private boolean unflushed;
-    private boolean sinkCommitted;
-    private boolean sourceEnded;
-    private volatile boolean done;
-    /** What the pump waited for when it last returned: for the log line of a tunnel that went idle. */
-    private volatile String waitingFor = "its ends";
+    private volatile Wait waitingFor = Wait.ENDS;
     /** The bytes held when the pump last waited for the receiver: kept apart so that waiting builds no string. */
     private volatile int heldAtWait;
 
@@ -96,16 +138,16 @@ public final class Splice implements ReadListener, WriteListener {
     }
 
     public boolean isDone() {
-        return done;
+        return writer == Writer.DONE;
     }
 
     /** What this direction waits for, as far as the last run of the pump saw: for log lines. */
     public String state() {
-        if (done) {
+        if (writer == Writer.DONE) {
             return "done";
         }
-        final String what = waitingFor;
-        return "waiting for " + what + (what == RECEIVER_WITH_BYTES ? " (" + heldAtWait + " bytes held)" : "");
+        final Wait wait = waitingFor;
+        return "waiting for " + wait.what + (wait == Wait.RECEIVER ? " (" + heldAtWait + " bytes held)" : "");
     }
 
     /** The request whose body feeds this direction to its end. Its role must already be counted. */
@@ -200,7 +242,7 @@ public final class Splice implements ReadListener, WriteListener {
     }
 
     private void pump() throws IOException {
-        if (done) {
+        if (writer == Writer.DONE) {
             releaseLateArrivals();
             return;
         }
@@ -209,30 +251,29 @@ public final class Splice implements ReadListener, WriteListener {
             return;
         }
         adoptArrivals();
-        if (out == null) {
-            waitingFor = "its response";
+        if (writer == Writer.DETACHED) {
+            waitingFor = Wait.RESPONSE;
             return;
         }
         while (true) {
-            if (!sinkCommitted) {
+            if (writer == Writer.HEAD_UNSENT) {
                 if (!out.isReady()) {
-                    waitingFor = "the receiver (response head)";
+                    waitingFor = Wait.RESPONSE_HEAD;
                     return;
                 }
-                out.flush();
-                sinkCommitted = true;
+                sendHead();
                 continue;
             }
             // Gather what the source has, up to a full buffer, before writing: fewer, larger cycles.
-            if (in != null && !sourceEnded && pending < buffer.length) {
+            if (reader == Reader.READING && pending < buffer.length) {
                 if (in.isFinished()) {
-                    sourceEnded = true;
+                    sourceEnded();
                     continue;
                 }
                 if (in.isReady()) {
                     final int n = in.read(buffer, pending, buffer.length - pending);
                     if (n < 0) {
-                        sourceEnded = true;
+                        sourceEnded();
                     } else if (n > 0) {
                         pending += n;
                         events.spliceMoved(this);
@@ -244,38 +285,27 @@ public final class Splice implements ReadListener, WriteListener {
             if (pending > 0) {
                 if (!out.isReady()) {
                     heldAtWait = pending;
-                    waitingFor = RECEIVER_WITH_BYTES;
+                    waitingFor = Wait.RECEIVER;
                     return;
                 }
-                out.write(buffer, 0, pending);
-                bytes.addAndGet(pending);
-                final boolean filled = pending == buffer.length;
-                pending = 0;
-                unflushed = true;
-                if (filled && buffer.length < MAX_BUFFER && budget.tryTake(buffer.length)) {
-                    // Bulk data: grow, so that each cycle moves more (unless all tunnels' buffers
-                    // together are at their limit: then this one stays as it is).
-                    buffer = new byte[buffer.length * 2];
-                    grown = true;
-                }
+                writePending();
                 continue;
             }
-            if (sourceEnded) {
+            if (reader == Reader.ENDED) {
                 if (!out.isReady()) {
-                    waitingFor = "the receiver (flushing the end)";
+                    waitingFor = Wait.END_FLUSH;
                     return;
                 }
-                if (unflushed) {
+                if (writer == Writer.UNFLUSHED) {
                     // The source's bytes must all have gone before its end is acted on: the sink
                     // outlives a segment, and may outlive the direction too (a duplex exchange's
                     // response carries one direction while its request carries the other), so
                     // nothing else would flush it. Flush, and go on only once isReady() says the
                     // flush has gone; else onWritePossible comes back here.
-                    out.flush();
-                    unflushed = false;
+                    flush();
                     continue;
                 }
-                if (!sourceIsLast) {
+                if (!source.last()) {
                     endSegment();
                     continue;
                 }
@@ -290,9 +320,38 @@ public final class Splice implements ReadListener, WriteListener {
                 grown = false;
             }
             flushIfReady();
-            waitingFor = in == null ? "its request" : "the sender";
+            waitingFor = reader == Reader.DETACHED ? Wait.REQUEST : Wait.SENDER;
             return;
         }
+    }
+
+    // The writer's transitions.
+
+    /** HEAD_UNSENT to FLUSHED: commits the response, so that the receiver has its head at once. */
+    private void sendHead() throws IOException {
+        out.flush();
+        writer = Writer.FLUSHED;
+    }
+
+    /** FLUSHED or UNFLUSHED to UNFLUSHED: hands what was gathered to the sink, and empties the buffer. */
+    private void writePending() throws IOException {
+        out.write(buffer, 0, pending);
+        bytes.addAndGet(pending);
+        final boolean filled = pending == buffer.length;
+        pending = 0;
+        writer = Writer.UNFLUSHED;
+        if (filled && buffer.length < MAX_BUFFER && budget.tryTake(buffer.length)) {
+            // Bulk data: grow, so that each cycle moves more (unless all tunnels' buffers
+            // together are at their limit: then this one stays as it is).
+            buffer = new byte[buffer.length * 2];
+            grown = true;
+        }
+    }
+
+    /** UNFLUSHED to FLUSHED. */
+    private void flush() throws IOException {
+        out.flush();
+        writer = Writer.FLUSHED;
     }
 
     /**
@@ -301,45 +360,54 @@ public final class Splice implements ReadListener, WriteListener {
      * for nothing: only isReady() does, so ask it once more, and onWritePossible drains the rest.
      */
     private void flushIfReady() throws IOException {
-        if (unflushed && out.isReady()) {
-            out.flush();
-            unflushed = false;
+        if (writer == Writer.UNFLUSHED && out.isReady()) {
+            flush();
             out.isReady();
         }
     }
 
-    /** A segment's bytes are all written on: let its request go (204) and wait for the next one. */
+    // The reader's transitions.
+
+    /** READING to ENDED. */
+    private void sourceEnded() {
+        reader = Reader.ENDED;
+    }
+
+    /** ENDED to DETACHED: a segment's bytes are all written on; let its request go (204), wait for the next. */
     private void endSegment() {
-        final Exchange segment = source;
+        final Exchange segment = source.exchange();
         source = null;
         in = null;
-        sourceEnded = false;
+        reader = Reader.DETACHED;
         events.segmentDone(this);
         segment.releaseRole(false, null);
     }
 
+    /** The writer's DETACHED to HEAD_UNSENT and the reader's DETACHED to READING, for the ends offered. */
     private void adoptArrivals() throws IOException {
-        if (sink == null) {
+        if (writer == Writer.DETACHED) {
             final Exchange offered = offeredSink.getAndSet(null);
             if (offered != null) {
                 sink = offered;
                 out = sink.output();
                 out.setWriteListener(this);
+                writer = Writer.HEAD_UNSENT;
             }
         }
-        if (source == null) {
+        if (reader == Reader.DETACHED) {
             final SourceOffer offered = offeredSource.getAndSet(null);
             if (offered != null) {
-                source = offered.exchange();
-                sourceIsLast = offered.last();
-                in = source.input();
+                source = offered;
+                in = offered.exchange().input();
                 in.setReadListener(this);
+                reader = Reader.READING;
             }
         }
     }
 
+    /** Any state to DONE: gives the grown buffer back and lets both ends go, cleanly or cut. */
     private void finish(final boolean abort) {
-        done = true;
+        writer = Writer.DONE;
         budget.giveBack(buffer.length - INITIAL_BUFFER);
         buffer = null;
         final String reason = abortReason;
@@ -347,7 +415,7 @@ public final class Splice implements ReadListener, WriteListener {
             sink.releaseRole(abort, reason);
         }
         if (source != null) {
-            source.releaseRole(abort, reason);
+            source.exchange().releaseRole(abort, reason);
         }
         releaseLateArrivals();
         if (!abort) {
