@@ -20,6 +20,8 @@ import org.ptth.protocol.mux.FrameType;
 import org.ptth.protocol.mux.MuxProtocolException;
 import org.ptth.protocol.mux.Payloads;
 import org.ptth.relay.auth.Principal;
+import org.ptth.relay.pump.BufferBudget;
+import org.ptth.relay.pump.Waiters;
 import org.ptth.relay.websocket.CloseCodes;
 
 /**
@@ -28,7 +30,7 @@ import org.ptth.relay.websocket.CloseCodes;
  * named. Reads come from the container, one at a time; writes come from whichever thread queued a
  * frame, one at a time, gathered: the frames queued while one read is parsed leave together.
  */
-public final class MuxConnection implements Carrier.Events, FrameParser.Sink, QueuedWriter {
+public final class MuxConnection implements Carrier.Events, FrameParser.Sink, QueuedWriter, BufferBudget.Waiter {
     private static final Logger LOG = Logger.getLogger(MuxConnection.class.getName());
     /** How the reason of a renewal's GOAWAY begins (docs/protocol.md, "Draining"). */
     private static final String RENEWED = "renewed";
@@ -347,6 +349,12 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
         WriteBatch.wake(this);
     }
 
+    /** The relay's queued total dropped under its limit: tunnels waiting for credit may be let go. */
+    @Override
+    public void budgetAvailable() {
+        wake();
+    }
+
     /** Writes what is queued, as long as the peer takes it; one thread at a time, the others leave it a signal. */
     @Override
     public void flush() {
@@ -390,7 +398,7 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
             }
             carrier.send(message, length);
             pongsUnwritten = 0;
-            router.budget().release(length);
+            router.budget().giveBack(length);
         }
         releaseCreditWaiters();
     }
@@ -437,7 +445,7 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
         }
         sides.clear();
         creditWaiters.clear();
-        router.budget().release(outbox.discard());
+        router.budget().giveBack(outbox.discard());
         return true;
     }
 

@@ -28,6 +28,7 @@ import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.errors.RelayException;
 import org.ptth.relay.metrics.Limit;
 import org.ptth.relay.metrics.RelayEvents;
+import org.ptth.relay.pump.BufferBudget;
 import org.ptth.relay.websocket.CloseCodes;
 
 /**
@@ -470,7 +471,7 @@ public final class MuxRouter {
     }
 
     public long bufferedBytes() {
-        return budget.queued();
+        return budget.used();
     }
 
     /**

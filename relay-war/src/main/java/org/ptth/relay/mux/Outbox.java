@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 
 import org.ptth.protocol.mux.FrameType;
 import org.ptth.protocol.mux.Frames;
+import org.ptth.relay.pump.BufferBudget;
 
 /**
  * The frames waiting to be written on one mux connection, from any thread, in order. Frames are
@@ -138,7 +139,7 @@ final class Outbox {
             chunks.addLast(last);
         }
         bytes += size;
-        budget.add(size);
+        budget.take(size);
         return last;
     }
 }

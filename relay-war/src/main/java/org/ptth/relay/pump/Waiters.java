@@ -1,11 +1,11 @@
-package org.ptth.relay.mux;
+package org.ptth.relay.pump;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /** Sets of parties waiting for room, shared between threads. */
-final class Waiters {
+public final class Waiters {
     private Waiters() {
     }
 
@@ -14,7 +14,7 @@ final class Waiters {
      * the caller's own wake-up adds back stays in the set for the next time, instead of being met
      * again by an iteration still under way.
      */
-    static <T> List<T> takeAll(final Set<T> waiting) {
+    public static <T> List<T> takeAll(final Set<T> waiting) {
         final List<T> present = new ArrayList<>(waiting);
         final List<T> taken = new ArrayList<>(present.size());
         for (final T member : present) {

@@ -1,4 +1,4 @@
-package org.ptth.relay.mux;
+package org.ptth.relay.pump;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
