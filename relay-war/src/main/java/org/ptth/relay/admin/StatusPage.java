@@ -4,7 +4,7 @@ import org.ptth.relay.config.ConfigWatcher;
 import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.metrics.Limit;
 import org.ptth.relay.metrics.OpenTunnel;
-import org.ptth.relay.metrics.Refusal;
+import org.ptth.relay.metrics.RefusedTunnel;
 import org.ptth.relay.metrics.RelayMetrics;
 import org.ptth.relay.metrics.RelayState;
 import org.ptth.relay.metrics.Timeline;
@@ -141,10 +141,10 @@ final class StatusPage {
         html.append("</tbody></table></div>");
     }
 
-    private static void refusals(final StringBuilder html, final List<Refusal> refusals) {
+    private static void refusals(final StringBuilder html, final List<RefusedTunnel> refusals) {
         html.append("<h2>Recent refusals</h2><div class=\"scroll\"><table id=\"refusals\"><thead><tr><th>when</th>")
                 .append("<th>client</th><th>to</th><th>answer</th><th>reason</th></tr></thead><tbody>");
-        for (final Refusal r : refusals) {
+        for (final RefusedTunnel r : refusals) {
             html.append("<tr data-client=\"").append(Html.text(r.client())).append("\" data-reason=\"")
                     .append(Html.text(r.reason())).append("\"><td>").append(when(r.millis())).append("</td><td>")
                     .append(Html.text(r.client())).append(" <span class=\"muted\">").append(Html.text(r.clientAddress()))

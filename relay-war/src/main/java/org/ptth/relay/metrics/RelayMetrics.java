@@ -46,7 +46,7 @@ public final class RelayMetrics implements RelayEvents {
     private final RelayState state;
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Set<TunnelMeter> open = ConcurrentHashMap.newKeySet();
-    private final Deque<Refusal> refusals = new ArrayDeque<>();
+    private final Deque<RefusedTunnel> refusals = new ArrayDeque<>();
     private final Timeline timeline = new Timeline(TIMELINE_POINTS);
     /** Every byte the byte counters were given, for the bytes-per-second chart. */
     private final AtomicLong bytesCounted = new AtomicLong();
@@ -228,7 +228,7 @@ public final class RelayMetrics implements RelayEvents {
                         final String transport, final int status, final String why) {
         final String reason = Outcomes.refusal(status, why);
         refused.labelValues(serverLabel(server), reason).inc();
-        final Refusal refusal = new Refusal(System.currentTimeMillis(), client, clientAddress, server, port, transport,
+        final RefusedTunnel refusal = new RefusedTunnel(System.currentTimeMillis(), client, clientAddress, server, port, transport,
                 status, reason, why);
         synchronized (refusals) {
             refusals.addFirst(refusal);
@@ -312,7 +312,7 @@ public final class RelayMetrics implements RelayEvents {
     }
 
     /** The last refusals, newest first. */
-    public List<Refusal> recentRefusals() {
+    public List<RefusedTunnel> recentRefusals() {
         synchronized (refusals) {
             return List.copyOf(refusals);
         }

@@ -130,7 +130,7 @@ public final class MuxRouter {
      */
     public Runnable admit(final Principal principal) throws RelayException {
         if (stopping) {
-            throw RelayException.unavailable("relay stopping", 1);
+            throw RelayException.unavailable(Refusal.STOPPING.reason(), 1);
         }
         final AtomicInteger count = connectionsByPrincipal.computeIfAbsent(principal.toString(), k -> new AtomicInteger());
         if (count.incrementAndGet() > config.get().mux().connectionsPerPrincipal()) {
@@ -157,7 +157,7 @@ public final class MuxRouter {
         LOG.info(() -> connection + " opened");
         events.muxConnectionOpened(connection.role() == MuxConnection.Role.SERVER);
         if (stopping) {
-            connection.goaway("relay stopping");
+            connection.goaway(Refusal.STOPPING.reason());
         }
         return connection;
     }
@@ -200,7 +200,7 @@ public final class MuxRouter {
         final Principal client = tunnel.client();
         final Target target = tunnel.target();
         if (stopping) {
-            tunnel.refuse(Refusal.STOPPING.status(), Refusal.STOPPING.reason(), Refusal.STOPPING.reason());
+            tunnel.refuse(Refusal.STOPPING);
             return;
         }
         if (cfg == null) {
@@ -482,11 +482,11 @@ public final class MuxRouter {
     public void drain() {
         stopping = true;
         for (final MuxConnection c : connections) {
-            c.goaway("relay stopping");
+            c.goaway(Refusal.STOPPING.reason());
         }
         for (final MuxTunnel t : new ArrayList<>(live)) {
             if (t.state() == MuxTunnel.State.WAITING) {
-                t.refuse(Refusal.STOPPING.status(), Refusal.STOPPING.reason(), Refusal.STOPPING.reason());
+                t.refuse(Refusal.STOPPING);
             }
         }
     }

@@ -5,6 +5,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
+import org.ptth.protocol.Refusal;
 import org.ptth.protocol.mux.Frames;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.metrics.ByteCounts;
@@ -135,6 +136,14 @@ public final class MuxTunnel implements ByteCounts {
         passCredit(downstream, clientSide, server);
         replaceTimer(router.after(acceptTimeoutNanos, this::acceptTimedOut));
         return true;
+    }
+
+    /** Ends a tunnel that never opened with a refusal of the status table; its fixed reason is the audit's too. */
+    void refuse(final Refusal refusal) {
+        if (refusal.reason() == null) {
+            throw new IllegalArgumentException(refusal + " has no fixed reason: give one");
+        }
+        refuse(refusal.status(), refusal.reason(), refusal.reason());
     }
 
     /** Ends a tunnel that never opened, with this answer to the client. */

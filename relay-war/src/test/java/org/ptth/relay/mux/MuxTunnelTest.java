@@ -4,6 +4,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 import org.mockito.InOrder;
+import org.ptth.protocol.Refusal;
 import org.ptth.protocol.mux.Frames;
 import org.ptth.relay.auth.Principal;
 
@@ -14,6 +15,7 @@ import java.util.concurrent.ScheduledFuture;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
@@ -215,6 +217,23 @@ class MuxTunnelTest {
         timer.getValue().run();
         verify(server).abort("server proxy did not accept the connection in time");
         verify(client).refused(502, "server proxy did not accept the connection in time");
+    }
+
+    @Test
+    void aRefusalOfTheStatusTableReachesTheClientWithItsStatusAndFixedReason() {
+        tunnel.offer(t -> server, 1_000_000);
+        tunnel.refuse(Refusal.STOPPING);
+        verify(server).abort("relay stopping");
+        verify(client).refused(503, "relay stopping");
+        verify(router).removed(tunnel, MuxTunnel.State.OFFERED);
+        assertEquals(MuxTunnel.State.CLOSED, tunnel.state());
+    }
+
+    @Test
+    void aRefusalWithoutAFixedReasonIsNotTakenWithoutOne() {
+        assertThrows(IllegalArgumentException.class, () -> tunnel.refuse(Refusal.RELAY_LIMIT));
+        verify(client, never()).refused(anyInt(), anyString());
+        assertEquals(MuxTunnel.State.WAITING, tunnel.state());
     }
 
     @Test
