@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,16 +27,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.ptth.e2e.harness.AutoCloseables;
+import org.ptth.e2e.harness.Chain;
 import org.ptth.e2e.harness.FreePorts;
-import org.ptth.e2e.harness.Keys;
 import org.ptth.e2e.harness.ProxyLogs;
 import org.ptth.e2e.harness.ProxyProcess;
-import org.ptth.e2e.harness.RelayConfig;
 import org.ptth.e2e.harness.RelayStatus;
-import org.ptth.e2e.harness.StandaloneTomcat;
 import org.ptth.e2e.harness.TcpHandlers;
-import org.ptth.e2e.harness.TcpTestServer;
-import org.ptth.e2e.harness.TestEnvironment;
 import org.ptth.e2e.harness.TunnelClient;
 import org.ptth.e2e.harness.Waits;
 
@@ -77,12 +72,7 @@ class FaultsIT {
     private final BlockingQueue<Socket> handedOver = new LinkedBlockingQueue<>();
     private final AtomicInteger cases = new AtomicInteger();
     private AutoCloseables perCase;
-    private Path jar;
-    private Path logs;
-    private Path serverKey;
-    private Path clientKey;
-    private TcpTestServer target;
-    private StandaloneTomcat tomcat;
+    private Chain chain;
     private RelayStatus status;
 
     /**
@@ -103,40 +93,23 @@ class FaultsIT {
         return proxyOptions();
     }
 
+    /** The relay and the target; the proxies are the cases'. */
     @BeforeAll
     void startRelay() throws IOException {
-        jar = TestEnvironment.proxyJar();
-        final Path work = TestEnvironment.newWorkDir(getClass().getSimpleName());
-        logs = work.resolve("logs");
-        target = TcpTestServer.start("faults-target", TcpHandlers.handOver(handedOver));
-        final RelayConfig config = RelayConfig.create(work.resolve("relay.properties"))
-                .set("listen.timeout", "20s")
-                .set("connect.wait", "10s")
-                .set("accept.timeout", "5s")
-                .set("idle.timeout", "90s");
-        final String adminKey = RelayStatus.enable(config);
-        final Keys keys = new Keys(jar, work.resolve("keys"), config);
-        serverKey = keys.server(SERVER);
-        clientKey = keys.client(CLIENT, SERVER);
-        tomcat = StandaloneTomcat.builder(TestEnvironment.tomcat10Home(), work.resolve("tomcat"))
-                .war(TestEnvironment.relayWar())
-                .relayConfig(config.file())
+        chain = Chain.builder(getClass().getSimpleName(), TcpHandlers.handOver(handedOver))
+                .names(SERVER, CLIENT)
                 .connectionTimeoutMillis(CONNECTION_TIMEOUT_MILLIS)
-                .start();
-        status = new RelayStatus(tomcat.relayBase(), adminKey);
-        System.out.println("work directory of this run: " + work);
+                .status()
+                .heartbeatSeconds(HEARTBEAT_SECONDS)
+                .proxyOptions(clientOptions(), serverOptions())
+                .startRelay();
+        status = chain.status();
     }
 
     @AfterAll
     void stopRelay() {
-        if (tomcat != null) {
-            tomcat.close();
-            final List<String> problems = tomcat.problemLines();
-            System.out.println(problems.isEmpty() ? "Tomcat logged no SEVERE record nor leak warning"
-                    : "Tomcat logged problems (" + tomcat.consoleLog() + "):\n" + String.join("\n", problems));
-        }
-        if (target != null) {
-            target.close();
+        if (chain != null) {
+            chain.close();
         }
     }
 
@@ -187,11 +160,9 @@ class FaultsIT {
         final Case c = new Case(name + "-" + cases.incrementAndGet());
         c.before = status.read();
         System.out.println(c.name + ": relay before the case: " + c.before);
-        c.serverProxy = perCase.add(ProxyProcess.server(jar, logs, tomcat.relayBase(), serverKey, SERVER,
-                Map.of(c.name, target.address()), HEARTBEAT_SECONDS, serverOptions()));
+        c.serverProxy = perCase.add(chain.serverProxy(Map.of(c.name, chain.target().address())));
         final int port = FreePorts.next();
-        c.clientProxy = perCase.add(ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER, c.name,
-                port, HEARTBEAT_SECONDS, clientOptions()));
+        c.clientProxy = perCase.add(chain.clientProxy(c.name, port));
 
         final Socket client = perCase.add(TunnelClient.connect(port));
         client.getOutputStream().write("ping\n".getBytes(US_ASCII));
@@ -260,7 +231,7 @@ class FaultsIT {
         }
 
         private String logTails() {
-            return clientProxy.logTail(20) + "\n" + serverProxy.logTail(20) + "\n" + tomcat.consoleTail(20);
+            return clientProxy.logTail(20) + "\n" + serverProxy.logTail(20) + "\n" + chain.tomcat().consoleTail(20);
         }
     }
 

@@ -41,14 +41,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.ptth.e2e.harness.Chain;
 import org.ptth.e2e.harness.FreePorts;
-import org.ptth.e2e.harness.Keys;
 import org.ptth.e2e.harness.ProxyProcess;
-import org.ptth.e2e.harness.RelayConfig;
 import org.ptth.e2e.harness.StandaloneTomcat;
 import org.ptth.e2e.harness.TcpHandlers;
 import org.ptth.e2e.harness.TcpHandlers.Bulk;
-import org.ptth.e2e.harness.TcpTestServer;
 import org.ptth.e2e.harness.TestEnvironment;
 import org.ptth.e2e.harness.Transfer;
 
@@ -90,16 +88,7 @@ class ForwardingIT {
     private final BlockingQueue<Bulk> uploadResults = new LinkedBlockingQueue<>();
     private final BlockingQueue<Socket> handedOver = new LinkedBlockingQueue<>();
 
-    private Path work;
-    private Path logs;
-    private Path jar;
-    private Path clientKey;
-    private Path serverKey;
-    private TcpTestServer target;
-    private StandaloneTomcat tomcat;
-    private ProxyProcess serverProxy;
-    private ProxyProcess clientProxy;
-    private int clientPort;
+    private Chain chain;
 
     /** The Tomcat distribution to run the relay in; a subclass may pick another. */
     protected Path tomcatDistribution() {
@@ -108,7 +97,7 @@ class ForwardingIT {
 
     /** The relay URL every proxy is given: Tomcat's own, unless a subclass puts something in front of it. */
     protected URI relayUrl() {
-        return tomcat.relayBase();
+        return chain.tomcat().relayBase();
     }
 
     /**
@@ -147,117 +136,53 @@ class ForwardingIT {
 
     /** The TCP server, the relay's configuration and keys, and Tomcat: all but the two proxies. */
     protected final void startRelay() throws IOException {
-        jar = TestEnvironment.proxyJar();
-        work = TestEnvironment.newWorkDir(getClass().getSimpleName());
-        logs = work.resolve("logs");
-        target = TcpTestServer.start("target", TcpHandlers.dispatch(Map.of(
-                'E', TcpHandlers.echo(),
-                'R', TcpHandlers.digestThenReply(REPLY_BYTES),
-                'B', TcpHandlers.sinkAndSource(BULK_BYTES, bulkResults),
-                'U', TcpHandlers.sinkAndSource(0, uploadResults),
-                'H', TcpHandlers.handOver(handedOver))));
-
-        final RelayConfig config = RelayConfig.create(work.resolve("relay.properties"))
-                .set("listen.timeout", listenTimeout().toSeconds() + "s")
-                .set("connect.wait", "10s")
-                .set("accept.timeout", "5s")
-                .set("idle.timeout", "90s");
-        final Keys keys = new Keys(jar, work.resolve("keys"), config);
-        serverKey = keys.server(SERVER);
-        clientKey = keys.client(CLIENT, SERVER);
-
-        tomcat = configureTomcat(StandaloneTomcat.builder(tomcatDistribution(), work.resolve("tomcat"))
-                .war(TestEnvironment.relayWar())
-                .relayConfig(config.file())
-                .connectionTimeoutMillis(CONNECTION_TIMEOUT_MILLIS))
-                .start();
+        chain = Chain.builder(getClass().getSimpleName(), TcpHandlers.dispatch(Map.of(
+                        'E', TcpHandlers.echo(),
+                        'R', TcpHandlers.digestThenReply(REPLY_BYTES),
+                        'B', TcpHandlers.sinkAndSource(BULK_BYTES, bulkResults),
+                        'U', TcpHandlers.sinkAndSource(0, uploadResults),
+                        'H', TcpHandlers.handOver(handedOver))))
+                .names(SERVER, CLIENT)
+                .port(PORT)
+                .refusingPort(REFUSING_PORT)
+                .tomcat(tomcatDistribution())
+                .tomcatSetup(this::configureTomcat)
+                .connectionTimeoutMillis(CONNECTION_TIMEOUT_MILLIS)
+                .relay("listen.timeout", listenTimeout().toSeconds() + "s")
+                .heartbeatSeconds(HEARTBEAT_SECONDS)
+                .startRelay();
     }
 
     /** The server proxy and the client proxy, given {@link #relayUrl()} and their options. */
     protected final void startProxies() throws IOException {
-        serverProxy = ProxyProcess.server(jar, logs, relayUrl(), serverKey, SERVER,
-                Map.of(PORT, target.address(), REFUSING_PORT, "127.0.0.1:" + FreePorts.closed()), HEARTBEAT_SECONDS,
-                serverOptions());
-        clientPort = FreePorts.next();
-        clientProxy = ProxyProcess.client(jar, logs, relayUrl(), clientKey, SERVER, PORT, clientPort,
-                HEARTBEAT_SECONDS, clientOptions());
+        chain.startProxies(relayUrl(), clientOptions(), serverOptions());
     }
 
     /** Stops the two proxies, so that a subclass can start them again with another relay URL. */
     protected final void stopProxies() {
-        for (final ProxyProcess proxy : Arrays.asList(clientProxy, serverProxy)) {
-            if (proxy != null) {
-                proxy.close();
-            }
-        }
-        clientProxy = null;
-        serverProxy = null;
+        chain.stopProxies();
     }
 
-    protected final Path work() {
-        return work;
-    }
-
-    protected final Path logs() {
-        return logs;
-    }
-
-    protected final Path jar() {
-        return jar;
-    }
-
-    protected final Path clientKey() {
-        return clientKey;
-    }
-
-    protected final StandaloneTomcat tomcat() {
-        return tomcat;
-    }
-
-    protected final ProxyProcess clientProxy() {
-        return clientProxy;
-    }
-
-    protected final ProxyProcess serverProxy() {
-        return serverProxy;
-    }
-
-    protected final int clientPort() {
-        return clientPort;
+    protected final Chain chain() {
+        return chain;
     }
 
     @AfterAll
     void stopChain() {
-        final List<Throwable> failures = new ArrayList<>();
-        for (final AutoCloseable c : Arrays.asList(clientProxy, serverProxy, tomcat, target)) {
-            if (c == null) {
-                continue;
+        try {
+            if (chain != null) {
+                chain.close();
             }
-            try {
-                c.close();
-            } catch (final Exception | Error e) {
-                failures.add(e);
+        } finally {
+            for (Socket s; (s = handedOver.poll()) != null; ) {
+                closeQuietly(s);
             }
-        }
-        for (Socket s; (s = handedOver.poll()) != null; ) {
-            closeQuietly(s);
-        }
-        if (tomcat != null) {
-            final List<String> problems = tomcat.problemLines();
-            System.out.println(problems.isEmpty() ? "Tomcat logged no SEVERE record nor leak warning"
-                    : "Tomcat logged problems (" + tomcat.consoleLog() + "):\n" + String.join("\n", problems));
-        }
-        System.out.println("work directory of this run: " + work);
-        if (!failures.isEmpty()) {
-            final AssertionError e = new AssertionError("stopping the chain failed");
-            failures.forEach(e::addSuppressed);
-            throw e;
         }
     }
 
     @BeforeEach
     void forgetOldServerErrors() {
-        target.clearErrors();
+        chain.target().clearErrors();
         handedOver.clear();
         bulkResults.clear();
         uploadResults.clear();
@@ -265,14 +190,14 @@ class ForwardingIT {
 
     @AfterEach
     void proxiesStillRun() {
-        assertTrue(serverProxy.isAlive(), () -> "the server proxy died\n" + serverProxy.logTail(40));
-        assertTrue(clientProxy.isAlive(), () -> "the client proxy died\n" + clientProxy.logTail(40));
+        assertTrue(chain.serverProxy().isAlive(), () -> "the server proxy died\n" + chain.serverProxy().logTail(40));
+        assertTrue(chain.clientProxy().isAlive(), () -> "the client proxy died\n" + chain.clientProxy().logTail(40));
     }
 
     @Test
     @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void bulkBothWaysAtOnceThroughOneTunnel() throws Exception {
-        try (Socket socket = connect(clientPort)) {
+        try (Socket socket = connect(chain.clientPort())) {
             final OutputStream out = socket.getOutputStream();
             out.write('B');
             final FutureTask<Transfer> upload = inBackground("bulk-upload", () -> {
@@ -285,7 +210,7 @@ class ForwardingIT {
 
             final Bulk atServer = bulkResults.poll(60, TimeUnit.SECONDS);
             assertNotNull(atServer, "the TCP server never reported its side of the bulk transfer; its errors: "
-                    + target.errors());
+                    + chain.target().errors());
             assertEquals(uploaded, atServer.received(), "client -> server: what the server read");
             assertEquals(atServer.sent(), downloaded, "server -> client: what the client read");
             assertEquals(BULK_BYTES, downloaded.bytes());
@@ -307,7 +232,7 @@ class ForwardingIT {
         final List<FutureTask<Transfer>> uploads = new ArrayList<>();
         try {
             for (int i = 0; i < streams; i++) {
-                final Socket socket = connect(clientPort);
+                final Socket socket = connect(chain.clientPort());
                 sockets.add(socket);
                 socket.getOutputStream().write('U');
                 final long seed = 800 + i;
@@ -341,7 +266,7 @@ class ForwardingIT {
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void halfCloseLetsTheServerReplyAfterTheClientsEnd() throws Exception {
         final byte[] request = Transfer.randomBytes(100 * 1024 + 17, 7);
-        try (Socket socket = connect(clientPort)) {
+        try (Socket socket = connect(chain.clientPort())) {
             final OutputStream out = socket.getOutputStream();
             out.write('R');
             out.write(request);
@@ -364,7 +289,7 @@ class ForwardingIT {
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void tcpServerResetClosesTheClientSide() throws Exception {
-        try (Socket client = connect(clientPort)) {
+        try (Socket client = connect(chain.clientPort())) {
             final Socket server = openHandedOverTunnel(client);
             server.setSoLinger(true, 0);
             server.close();
@@ -375,7 +300,7 @@ class ForwardingIT {
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void tcpClientResetClosesTheServerSide() throws Exception {
-        final Socket client = connect(clientPort);
+        final Socket client = connect(chain.clientPort());
         final Socket server;
         try {
             server = openHandedOverTunnel(client);
@@ -401,7 +326,7 @@ class ForwardingIT {
                 final int n = i;
                 tunnels.add(pool.submit(() -> {
                     go.await();
-                    echoRoundTrip(clientPort, Transfer.randomBytes(2048 + 37 * n, 1000 + n));
+                    echoRoundTrip(chain.clientPort(), Transfer.randomBytes(2048 + 37 * n, 1000 + n));
                     return null;
                 }));
             }
@@ -426,7 +351,7 @@ class ForwardingIT {
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void idleTunnelOutlivesTheConnectionTimeout() throws Exception {
-        try (Socket socket = connect(clientPort)) {
+        try (Socket socket = connect(chain.clientPort())) {
             final OutputStream out = socket.getOutputStream();
             final InputStream in = socket.getInputStream();
             out.write('E');
@@ -446,24 +371,22 @@ class ForwardingIT {
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void unknownPortNameClosesTheClientsConnection() throws Exception {
         final int port = FreePorts.next();
-        try (ProxyProcess unknown = ProxyProcess.client(jar, logs, relayUrl(), clientKey, SERVER,
-                "no-such-port", port, HEARTBEAT_SECONDS, clientOptions())) {
+        try (ProxyProcess unknown = chain.clientProxy("no-such-port", port)) {
             assertConnectionRefusedThroughTunnel(port, "a port name the server proxy does not expose");
             assertTrue(unknown.isAlive(), () -> "the client proxy died\n" + unknown.logTail(40));
         }
-        echoRoundTrip(clientPort, "still working\n".getBytes(US_ASCII));
+        echoRoundTrip(chain.clientPort(), "still working\n".getBytes(US_ASCII));
     }
 
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void unreachableTargetClosesTheClientsConnection() throws Exception {
         final int port = FreePorts.next();
-        try (ProxyProcess refusing = ProxyProcess.client(jar, logs, relayUrl(), clientKey, SERVER,
-                REFUSING_PORT, port, HEARTBEAT_SECONDS, clientOptions())) {
+        try (ProxyProcess refusing = chain.clientProxy(REFUSING_PORT, port)) {
             assertConnectionRefusedThroughTunnel(port, "an exposed port whose TCP target refuses connections");
             assertTrue(refusing.isAlive(), () -> "the client proxy died\n" + refusing.logTail(40));
         }
-        echoRoundTrip(clientPort, "still working\n".getBytes(US_ASCII));
+        echoRoundTrip(chain.clientPort(), "still working\n".getBytes(US_ASCII));
     }
 
     /**
@@ -474,7 +397,7 @@ class ForwardingIT {
     @Test
     @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void pausedReaderGetsEveryByte() throws Exception {
-        try (Socket client = connect(clientPort)) {
+        try (Socket client = connect(chain.clientPort())) {
             try (Socket server = openHandedOverTunnel(client)) {
                 final FutureTask<Transfer> source = inBackground("paused-reader-source", () -> {
                     final Transfer sent = Transfer.writeRandom(server.getOutputStream(), PAUSED_READER_BYTES, 11);
@@ -504,7 +427,7 @@ class ForwardingIT {
     @Test
     @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void slowReplyAfterHalfCloseArrivesWhole() throws Exception {
-        try (Socket client = connect(clientPort)) {
+        try (Socket client = connect(chain.clientPort())) {
             try (Socket server = openHandedOverTunnel(client)) {
                 client.shutdownOutput();
                 assertEquals(-1, server.getInputStream().read(), "the client's half-close reached the server");
@@ -554,8 +477,7 @@ class ForwardingIT {
         out.write("ping\n".getBytes(US_ASCII));
         out.flush();
         final Socket server = handedOver.poll(60, TimeUnit.SECONDS);
-        assertNotNull(server, "no connection reached the TCP server within 60 s\n" + clientProxy.logTail(20)
-                + "\n" + serverProxy.logTail(20));
+        assertNotNull(server, "no connection reached the TCP server within 60 s\n" + chain.logTails(20));
         server.setSoTimeout(READ_TIMEOUT_MILLIS);
         assertEquals("ping\n", new String(server.getInputStream().readNBytes(5), US_ASCII));
         server.getOutputStream().write("pong\n".getBytes(US_ASCII));
@@ -615,7 +537,7 @@ class ForwardingIT {
     }
 
     private void assertNoServerErrors() {
-        assertEquals(List.of(), target.errors().stream().map(Throwable::toString).toList(),
+        assertEquals(List.of(), chain.target().errors().stream().map(Throwable::toString).toList(),
                 "failures in the TCP server's handlers");
     }
 

@@ -155,8 +155,8 @@ class ReverseProxyIT extends ForwardingIT {
             Waits.sleep(STALE_POLLS.toMillis());
             stalePolls = false;
         }
-        final String tomcatAddress = "127.0.0.1:" + tomcat().port();
-        final Path dir = work().resolve(front.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        final String tomcatAddress = "127.0.0.1:" + chain().tomcat().port();
+        final Path dir = chain().work().resolve(front.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         final String label = front.name().toLowerCase(Locale.ROOT);
         reverseProxy = switch (front) {
             case NGINX, NGINX_DUPLEX -> ReverseProxy.nginx(label, dir,
@@ -206,7 +206,7 @@ class ReverseProxyIT extends ForwardingIT {
 
     @Override
     protected URI relayUrl() {
-        return reverseProxy.relayBase(tomcat().relayBase().getPath().replace("/", ""));
+        return reverseProxy.relayBase(chain().tomcat().relayBase().getPath().replace("/", ""));
     }
 
     @Override
@@ -234,7 +234,7 @@ class ReverseProxyIT extends ForwardingIT {
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void autoFallsBackToFourStreamBehindDefaultNginx() {
         assumeTrue(front == Front.NGINX_DEFAULTS_AUTO, "only behind nginx with its defaults, in auto mode");
-        for (final ProxyProcess proxy : List.of(clientProxy(), serverProxy())) {
+        for (final ProxyProcess proxy : List.of(chain().clientProxy(), chain().serverProxy())) {
             Waits.until(proxy + " to say it falls back to four-stream", Duration.ofSeconds(30),
                     () -> proxy.logText().contains("transport four-stream"), () -> proxy.logTail(20));
             final List<String> lines = proxy.logText().lines().filter(l -> l.contains("transport four-stream"))
@@ -254,8 +254,7 @@ class ReverseProxyIT extends ForwardingIT {
     void streamingUploadWaitsForItsEndBehindDefaultNginx() throws Exception {
         assumeTrue(front == Front.NGINX_DEFAULTS, "only behind nginx with its defaults");
         final int port = FreePorts.next();
-        try (ProxyProcess streaming = ProxyProcess.client(jar(), logs(), relayUrl(), clientKey(), SERVER, PORT, port,
-                HEARTBEAT_SECONDS);
+        try (ProxyProcess streaming = chain().clientProxy(PORT, port, List.of());
              Socket socket = connect(port)) {
             final byte[] line = "held by nginx\n".getBytes(US_ASCII);
             final OutputStream out = socket.getOutputStream();
@@ -289,8 +288,7 @@ class ReverseProxyIT extends ForwardingIT {
     void streamingUploadOverOneMebibyteIsCutByDefaultNginx() throws Exception {
         assumeTrue(front == Front.NGINX_DEFAULTS, "only behind nginx with its defaults");
         final int port = FreePorts.next();
-        try (ProxyProcess streaming = ProxyProcess.client(jar(), logs(), relayUrl(), clientKey(), SERVER, PORT, port,
-                HEARTBEAT_SECONDS);
+        try (ProxyProcess streaming = chain().clientProxy(PORT, port, List.of());
              Socket socket = connect(port)) {
             final OutputStream out = socket.getOutputStream();
             try {
@@ -329,8 +327,7 @@ class ReverseProxyIT extends ForwardingIT {
         assumeTrue(front == Front.NGINX_TLS, "only behind nginx over TLS");
         final int port = FreePorts.next();
         final int accessLogBefore = reverseProxy.accessLog().length();
-        try (ProxyProcess untrusting = ProxyProcess.client(jar(), logs(), relayUrl(), clientKey(), SERVER, PORT, port,
-                HEARTBEAT_SECONDS)) {
+        try (ProxyProcess untrusting = chain().clientProxy(PORT, port, List.of())) {
             try (Socket socket = connect(port)) {
                 try {
                     socket.getOutputStream().write("Ehello?\n".getBytes(US_ASCII));
@@ -363,7 +360,7 @@ class ReverseProxyIT extends ForwardingIT {
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void auditLogShowsTheAddressFromXForwardedFor() throws Exception {
         assumeTrue(front == Front.NGINX, "only behind nginx");
-        final String key = Files.readString(clientKey(), StandardCharsets.US_ASCII).trim();
+        final String key = Files.readString(chain().clientKey(), StandardCharsets.US_ASCII).trim();
         final HttpRequest connect = HttpRequest.newBuilder(relayUrl().resolve("v1/" + SERVER + "/connect/"
                         + REFUSING_PORT))
                 .header("Authorization", "Bearer " + key)
@@ -378,6 +375,6 @@ class ReverseProxyIT extends ForwardingIT {
                 "a connect to a port whose target refuses, through nginx: " + response.body());
         final String expected = "tunnel refused: client " + CLIENT + " from " + FORWARDED_FOR + " ";
         Waits.until("the audit line \"" + expected + "...\"", Duration.ofSeconds(10),
-                () -> tomcat().consoleText().contains(expected), () -> tomcat().consoleTail(20));
+                () -> chain().tomcat().consoleText().contains(expected), () -> chain().tomcat().consoleTail(20));
     }
 }

@@ -8,10 +8,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.security.MessageDigest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -29,16 +27,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import org.ptth.e2e.harness.FreePorts;
-import org.ptth.e2e.harness.Keys;
+import org.ptth.e2e.harness.Chain;
 import org.ptth.e2e.harness.ProxyLogs;
 import org.ptth.e2e.harness.ProxyProcess;
-import org.ptth.e2e.harness.RelayConfig;
 import org.ptth.e2e.harness.RelayStatus;
-import org.ptth.e2e.harness.StandaloneTomcat;
 import org.ptth.e2e.harness.TcpHandlers;
 import org.ptth.e2e.harness.TcpTestServer;
-import org.ptth.e2e.harness.TestEnvironment;
 import org.ptth.e2e.harness.Transfer;
 import org.ptth.e2e.harness.TunnelClient;
 import org.ptth.e2e.harness.Waits;
@@ -89,13 +83,8 @@ class SoakIT {
     private static final long HEAP_SLACK_BYTES = 96L * 1024 * 1024;
 
     private final AtomicInteger activeHandlers = new AtomicInteger();
-    private Path jar;
-    private Path logs;
-    private TcpTestServer target;
-    private StandaloneTomcat tomcat;
+    private Chain chain;
     private RelayStatus status;
-    private ProxyProcess serverProxy;
-    private ProxyProcess clientProxy;
     private int clientPort;
 
     /**
@@ -118,51 +107,27 @@ class SoakIT {
 
     @BeforeAll
     void startChain() throws IOException {
-        jar = TestEnvironment.proxyJar();
-        final Path work = TestEnvironment.newWorkDir(getClass().getSimpleName());
-        logs = work.resolve("logs");
-        target = TcpTestServer.start("soak-target", counted(TcpHandlers.dispatch(Map.of(
-                'E', TcpHandlers.echo(),
-                // reads to end, then replies sha256(what it read) and sha256 of nothing: 64 bytes
-                'D', TcpHandlers.digestThenReply(0)))));
-        final RelayConfig config = RelayConfig.create(work.resolve("relay.properties"))
-                .set("listen.timeout", "20s")
-                .set("connect.wait", "30s")
-                .set("accept.timeout", "10s")
-                .set("idle.timeout", "90s");
-        final String adminKey = RelayStatus.enable(config);
-        final Keys keys = new Keys(jar, work.resolve("keys"), config);
-        final Path serverKey = keys.server(SERVER);
-        final Path clientKey = keys.client(CLIENT, SERVER);
-        tomcat = StandaloneTomcat.builder(TestEnvironment.tomcat10Home(), work.resolve("tomcat"))
-                .war(TestEnvironment.relayWar())
-                .relayConfig(config.file())
+        chain = Chain.builder(getClass().getSimpleName(), counted(TcpHandlers.dispatch(Map.of(
+                        'E', TcpHandlers.echo(),
+                        // reads to end, then replies sha256(what it read) and sha256 of nothing: 64 bytes
+                        'D', TcpHandlers.digestThenReply(0)))))
+                .names(SERVER, CLIENT)
+                .port(PORT)
                 .connectionTimeoutMillis(CONNECTION_TIMEOUT_MILLIS)
+                .relay("connect.wait", "30s")
+                .relay("accept.timeout", "10s")
+                .status()
+                .heartbeatSeconds(HEARTBEAT_SECONDS)
+                .proxyOptions(clientOptions(), serverOptions())
                 .start();
-        status = new RelayStatus(tomcat.relayBase(), adminKey);
-        serverProxy = ProxyProcess.server(jar, logs, tomcat.relayBase(), serverKey, SERVER,
-                Map.of(PORT, target.address()), HEARTBEAT_SECONDS, serverOptions());
-        clientPort = FreePorts.next();
-        clientProxy = ProxyProcess.client(jar, logs, tomcat.relayBase(), clientKey, SERVER, PORT, clientPort,
-                HEARTBEAT_SECONDS, clientOptions());
-        System.out.println("work directory of this run: " + work);
+        status = chain.status();
+        clientPort = chain.clientPort();
     }
 
     @AfterAll
     void stopChain() {
-        for (final AutoCloseable c : Arrays.asList(clientProxy, serverProxy, tomcat, target)) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (final Exception e) {
-                System.out.println("closing " + c + " failed: " + e);
-            }
-        }
-        if (tomcat != null) {
-            final List<String> problems = tomcat.problemLines();
-            System.out.println(problems.isEmpty() ? "Tomcat logged no SEVERE record nor leak warning"
-                    : "Tomcat logged problems (" + tomcat.consoleLog() + "):\n" + String.join("\n", problems));
+        if (chain != null) {
+            chain.close();
         }
     }
 
@@ -236,7 +201,7 @@ class SoakIT {
         assertTrue(after.heapUsedBytes() <= warm.heapUsedBytes() + HEAP_SLACK_BYTES, "relay heap after GC: "
                 + (warm.heapUsedBytes() >> 20) + " MiB after the warm-up, " + (after.heapUsedBytes() >> 20)
                 + " MiB after the soak (slack " + (HEAP_SLACK_BYTES >> 20) + " MiB)");
-        for (final ProxyProcess proxy : List.of(clientProxy, serverProxy)) {
+        for (final ProxyProcess proxy : List.of(chain.clientProxy(), chain.serverProxy())) {
             assertTrue(proxy.isAlive(), () -> proxy + " died\n" + proxy.logTail(40));
             assertEquals(List.of(), ProxyLogs.stackTraceLines(proxy.logText()),
                     proxy + " logged a stack trace\n" + proxy.logTail(60));
@@ -358,7 +323,7 @@ class SoakIT {
             for (final Future<Boolean> f : all) {
                 failed += f.get(120, TimeUnit.SECONDS) ? 0 : 1;
             }
-            assertEquals(0, failed, "warm-up tunnels that failed\n" + clientProxy.logTail(20));
+            assertEquals(0, failed, "warm-up tunnels that failed\n" + chain.clientProxy().logTail(20));
         } finally {
             pool.shutdownNow();
         }
