@@ -3,11 +3,8 @@ package org.ptth.relay.hostile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.ptth.relay.hostile.RawHttp.Response;
 import org.ptth.relay.support.ChunkedUpload;
@@ -32,7 +29,6 @@ import static org.ptth.relay.support.EmbeddedRelay.SERVER_KEY;
  * each to its end on one of its 200 threads before letting the call go).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostileBodiesTest {
     /** More than Tomcat's 200 request threads. */
     private static final int SLOW_BODIES = 260;
@@ -50,7 +46,7 @@ class HostileBodiesTest {
 
     @AfterAll
     static void stop() throws Exception {
-        relay.close();
+        relay.finishGuardAndClose();
     }
 
     /** Where the slow bodies go, in turn: answered at once, or after a wait the relay keeps itself. */
@@ -63,7 +59,6 @@ class HostileBodiesTest {
     };
 
     @Test
-    @Order(1)
     void slowBodiesToAnyPathHoldNoThread() throws Exception {
         final List<Socket> slow = new ArrayList<>();
         try {
@@ -105,11 +100,5 @@ class HostileBodiesTest {
                 s.close();
             }
         }
-    }
-
-    @Test
-    @Order(Integer.MAX_VALUE)
-    void zzGuardTunnelArrivedIntact() throws Exception {
-        relay.guard().finishAndAssertIntact();
     }
 }

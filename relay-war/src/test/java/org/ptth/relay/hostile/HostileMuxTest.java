@@ -39,8 +39,7 @@ class HostileMuxTest {
 
     @AfterAll
     static void stop() throws Exception {
-        relay.guard().finishAndAssertIntact();
-        relay.close();
+        relay.finishGuardAndClose();
     }
 
     /** A mux tunnel opens and carries a byte each way: the relay still serves. */

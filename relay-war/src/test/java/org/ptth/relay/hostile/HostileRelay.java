@@ -85,6 +85,18 @@ final class HostileRelay implements AutoCloseable {
         return RawHttp.send(relay.port(), request);
     }
 
+    /**
+     * What every hostile class ends with, whatever order its tests ran in: the guard tunnel, which ran
+     * through all of them, ends and every byte of it arrived; then the relay stops.
+     */
+    void finishGuardAndClose() throws Exception {
+        try {
+            guard.finishAndAssertIntact();
+        } finally {
+            close();
+        }
+    }
+
     @Override
     public void close() throws Exception {
         try {

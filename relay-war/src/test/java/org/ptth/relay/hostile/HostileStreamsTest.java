@@ -3,11 +3,8 @@ package org.ptth.relay.hostile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -38,7 +35,6 @@ import static org.ptth.relay.support.EmbeddedRelay.SERVER_KEY;
  * tunnels, keep moving their bytes.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostileStreamsTest {
     private static HostileRelay relay;
 
@@ -54,7 +50,7 @@ class HostileStreamsTest {
 
     @AfterAll
     static void stop() throws Exception {
-        relay.close();
+        relay.finishGuardAndClose();
     }
 
     /** A victim tunnel with both bodies attached and one round trip made through each. */
@@ -90,7 +86,6 @@ class HostileStreamsTest {
         "5\nhello\n",                          // bare LF line ends
         "5;ext=" + "e" + "\r\nhello\r\n0\r\nX-Trailer: " + "t" // a trailer that never ends is cut below
     })
-    @Order(1)
     void brokenChunkedEncodingAbortsOnlyItsTunnel(final String garbage) throws Exception {
         final Victim v = Victim.open("victim");
         v.upstream().writeRaw(garbage.contains("X-Trailer") ? garbage + "t".repeat(70_000) : garbage);
@@ -102,7 +97,6 @@ class HostileStreamsTest {
 
     @ParameterizedTest(name = "{0} cut by {1}")
     @CsvSource({"upstream, reset", "upstream, close", "downstream, reset", "downstream, close"})
-    @Order(2)
     void bodyCutMidChunkAbortsOnlyItsTunnel(final String direction, final String how) throws Exception {
         final Victim v = Victim.open("cut");
         final boolean up = direction.equals("upstream");
@@ -120,7 +114,6 @@ class HostileStreamsTest {
     }
 
     @Test
-    @Order(3)
     void slowClientsDoNotBlockAnybodyElse() throws Exception {
         final List<Socket> slow = new ArrayList<>();
         try {
@@ -162,7 +155,6 @@ class HostileStreamsTest {
     }
 
     @Test
-    @Order(4)
     void aBodyOnACallThatTakesNoneIsNotRelayed() throws Exception {
         // A listen with a large body: the relay answers the poll and does not keep the connection for the rest.
         final CompletableFuture<java.net.http.HttpResponse<String>> connect =
@@ -185,7 +177,6 @@ class HostileStreamsTest {
     }
 
     @Test
-    @Order(5)
     void serverKeyHoldersWithholdingRefuseBodiesDoNotBlockAnybodyElse() throws Exception {
         // More than Tomcat's 200 request threads: each call names a well-formed ID and promises a reason it never sends.
         final int withheld = 210;
@@ -215,7 +206,6 @@ class HostileStreamsTest {
     }
 
     @Test
-    @Order(6)
     void aRepeatedSegmentIsAnsweredAsDoneAndNotRelayedTwice() throws Exception {
         final OpenTunnel t = OpenTunnel.open(relay.calls(), CLI2_KEY, "segments");
         final String upstream = "v1/srv/upstream/" + t.id();
@@ -234,12 +224,6 @@ class HostileStreamsTest {
         }
         assertEquals(0, OpenTunnel.drain(t.connect().body()));
         relay.guard().assertStillMoving();
-    }
-
-    @Test
-    @Order(Integer.MAX_VALUE)
-    void zzGuardTunnelArrivedIntact() throws Exception {
-        relay.guard().finishAndAssertIntact();
     }
 
     private static void assertBrokenSenderRefused(final ChunkedUpload sender) {
