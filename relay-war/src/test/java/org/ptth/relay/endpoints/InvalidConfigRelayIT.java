@@ -7,7 +7,7 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.ptth.relay.arquillian.RawHttp;
+import org.ptth.relay.support.RawHttp;
 import org.ptth.relay.arquillian.RelayArchive;
 import org.ptth.relay.arquillian.TestPrincipals;
 

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.ptth.relay.arquillian.RawHttp;
+import org.ptth.relay.support.RawHttp;
 import org.ptth.relay.arquillian.RelayArchive;
 import org.ptth.relay.arquillian.TestPrincipals;
 

@@ -1,12 +1,13 @@
 package org.ptth.relay.hostile;
 
+import org.ptth.relay.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.ptth.relay.hostile.RawHttp.Response;
+import org.ptth.relay.support.RawHttp.Response;
 import org.ptth.relay.support.ChunkedUpload;
 
 import java.io.IOException;
@@ -25,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.ptth.relay.hostile.HostileRelay.CLI2_KEY;
 import static org.ptth.relay.hostile.HostileRelay.path;
-import static org.ptth.relay.hostile.RawHttp.assertRefusal;
+import static org.ptth.relay.support.RawHttp.assertRefusal;
 import static org.ptth.relay.support.EmbeddedRelay.CLIENT_KEY;
 import static org.ptth.relay.support.EmbeddedRelay.SERVER_KEY;
 

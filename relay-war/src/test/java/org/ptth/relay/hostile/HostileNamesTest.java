@@ -1,12 +1,13 @@
 package org.ptth.relay.hostile;
 
+import org.ptth.relay.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
-import org.ptth.relay.hostile.RawHttp.Response;
+import org.ptth.relay.support.RawHttp.Response;
 
 import java.net.Socket;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package org.ptth.relay.hostile;
 
+import org.ptth.relay.support.RawHttp;
 import org.ptth.relay.auth.KeyHashes;
 import org.ptth.relay.support.ChunkedUpload;
 import org.ptth.relay.support.EmbeddedRelay;

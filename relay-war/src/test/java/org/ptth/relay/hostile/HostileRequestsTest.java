@@ -1,5 +1,6 @@
 package org.ptth.relay.hostile;
 
+import org.ptth.relay.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -7,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.ptth.relay.auth.KeyHashes;
-import org.ptth.relay.hostile.RawHttp.Response;
+import org.ptth.relay.support.RawHttp.Response;
 
 import java.io.ByteArrayOutputStream;
 import java.net.Socket;
@@ -25,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.ptth.relay.hostile.HostileRelay.CLI2_KEY;
 import static org.ptth.relay.hostile.HostileRelay.NARROW_KEY;
 import static org.ptth.relay.hostile.HostileRelay.path;
-import static org.ptth.relay.hostile.RawHttp.assertRefusal;
-import static org.ptth.relay.hostile.RawHttp.assertRejected;
+import static org.ptth.relay.support.RawHttp.assertRefusal;
+import static org.ptth.relay.support.RawHttp.assertRejected;
 import static org.ptth.relay.support.EmbeddedRelay.CLIENT_KEY;
 import static org.ptth.relay.support.EmbeddedRelay.OTHER_SERVER_KEY;
 import static org.ptth.relay.support.EmbeddedRelay.SERVER_KEY;

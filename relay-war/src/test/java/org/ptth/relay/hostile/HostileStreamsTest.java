@@ -1,5 +1,6 @@
 package org.ptth.relay.hostile;
 
+import org.ptth.relay.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,7 +10,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.ptth.relay.hostile.RawHttp.Response;
+import org.ptth.relay.support.RawHttp.Response;
 import org.ptth.relay.support.ChunkedUpload;
 
 import java.io.IOException;
@@ -25,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.ptth.relay.hostile.HostileRelay.CLI2_KEY;
 import static org.ptth.relay.hostile.HostileRelay.path;
-import static org.ptth.relay.hostile.RawHttp.assertRefusal;
+import static org.ptth.relay.support.RawHttp.assertRefusal;
 import static org.ptth.relay.support.EmbeddedRelay.CLIENT_KEY;
 import static org.ptth.relay.support.EmbeddedRelay.SERVER_KEY;
 

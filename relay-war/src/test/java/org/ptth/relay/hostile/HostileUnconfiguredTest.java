@@ -1,10 +1,11 @@
 package org.ptth.relay.hostile;
 
+import org.ptth.relay.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.ptth.relay.hostile.RawHttp.Response;
+import org.ptth.relay.support.RawHttp.Response;
 import org.ptth.relay.support.EmbeddedRelay;
 
 import java.util.List;
@@ -14,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.ptth.relay.hostile.HostileRelay.path;
-import static org.ptth.relay.hostile.RawHttp.assertRefusal;
+import static org.ptth.relay.support.RawHttp.assertRefusal;
 
 /**
  * A relay whose configuration file has never been valid answers 503 to everybody, and tells a

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.ptth.protocol.mux.FrameType;
 import org.ptth.protocol.mux.Frames;
-import org.ptth.relay.arquillian.RawHttp;
+import org.ptth.relay.support.RawHttp;
 import org.ptth.relay.support.EmbeddedRelay;
 import org.ptth.relay.support.MuxClient;
 import org.ptth.relay.support.RawWebSocket;

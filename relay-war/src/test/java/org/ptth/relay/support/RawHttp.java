@@ -1,10 +1,11 @@
-package org.ptth.relay.hostile;
+package org.ptth.relay.support;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,27 +19,28 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * HTTP/1.1 by hand over a loopback socket: the request goes out byte for byte as the test wrote it,
- * and the answer is parsed just enough to check status, headers and a short body.
+ * HTTP/1.1 by hand over a loopback socket: the request goes out byte for byte as the test wrote it
+ * (no client library normalizes {@code ..} or re-encodes anything on the way), and the answer is
+ * parsed just enough to check status, headers and a short body.
  */
-final class RawHttp {
+public final class RawHttp {
     /** Long enough for a loaded machine, short enough that a hang shows up as a failure, not a stall. */
-    static final int READ_TIMEOUT_MILLIS = 20_000;
+    public static final int READ_TIMEOUT_MILLIS = 20_000;
 
     private RawHttp() {
     }
 
     /** An answer; status -1 when the relay closed the connection without one. */
-    record Response(int status, Map<String, List<String>> headers, String body) {
-        static Response closed() {
+    public record Response(int status, Map<String, List<String>> headers, String body) {
+        public static Response closed() {
             return new Response(-1, Map.of(), "");
         }
 
-        boolean answered() {
+        public boolean answered() {
             return status > 0;
         }
 
-        String header(final String name) {
+        public String header(final String name) {
             final List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
             return values == null || values.isEmpty() ? null : values.get(0);
         }
@@ -49,22 +51,43 @@ final class RawHttp {
         }
     }
 
+    /**
+     * METHOD target on {@code base}'s port with an optional bearer key and an empty body, on a
+     * connection of its own that the relay is asked to close; the whole answer.
+     */
+    public static Response call(final URL base, final String method, final String target, final String key)
+            throws IOException {
+        final String head = method + " " + target + " HTTP/1.1\r\n"
+                + "Host: 127.0.0.1:" + base.getPort() + "\r\n"
+                + (key == null ? "" : "Authorization: Bearer " + key + "\r\n")
+                + ("POST".equals(method) || "PUT".equals(method) ? "Content-Length: 0\r\n" : "")
+                + "Connection: close\r\n\r\n";
+        return send(base.getPort(), head);
+    }
+
+    /** Reads a streamed body to its end. */
+    public static byte[] readAll(final InputStream in) throws IOException {
+        try (in) {
+            return in.readAllBytes();
+        }
+    }
+
     /** A POST with an empty body; {@code key} null for none. */
-    static String post(final String path, final String key) {
+    public static String post(final String path, final String key) {
         return request("POST", path, key == null ? "" : "Authorization: Bearer " + key + "\r\n");
     }
 
     /** A request with an empty body and the given extra header lines (each ending in CRLF). */
-    static String request(final String method, final String path, final String extraHeaders) {
+    public static String request(final String method, final String path, final String extraHeaders) {
         return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extraHeaders + "Content-Length: 0\r\n\r\n";
     }
 
-    static Response send(final int port, final String request) throws IOException {
+    public static Response send(final int port, final String request) throws IOException {
         return send(port, request.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /** Sends the bytes on a fresh connection and reads one answer. A write the relay cut short is fine. */
-    static Response send(final int port, final byte[] request) throws IOException {
+    public static Response send(final int port, final byte[] request) throws IOException {
         try (Socket socket = open(port)) {
             try {
                 final OutputStream out = socket.getOutputStream();
@@ -82,25 +105,25 @@ final class RawHttp {
                 && new String(bytes, 0, prefix.length(), StandardCharsets.ISO_8859_1).equals(prefix);
     }
 
-    static Socket open(final int port) throws IOException {
+    public static Socket open(final int port) throws IOException {
         final Socket socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(READ_TIMEOUT_MILLIS);
         socket.setTcpNoDelay(true);
         return socket;
     }
 
-    static void write(final Socket socket, final String text) throws IOException {
+    public static void write(final Socket socket, final String text) throws IOException {
         socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
         socket.getOutputStream().flush();
     }
 
     /** Reads one answer: status line, headers, then the body by Content-Length, chunks, or to the end. */
-    static Response read(final Socket socket) throws IOException {
+    public static Response read(final Socket socket) throws IOException {
         return read(socket, false);
     }
 
     /** As {@link #read(Socket)}; the answer to a HEAD request has headers only. */
-    static Response read(final Socket socket, final boolean headOnly) throws IOException {
+    public static Response read(final Socket socket, final boolean headOnly) throws IOException {
         final InputStream in = socket.getInputStream();
         final String statusLine;
         try {
@@ -179,7 +202,7 @@ final class RawHttp {
     }
 
     /** The relay's own refusal: this status, text/plain, exactly one non-blank line of reason. */
-    static void assertRefusal(final Response r, final int status) {
+    public static void assertRefusal(final Response r, final int status) {
         assertEquals(status, r.status(), () -> "answer: " + r);
         final String type = r.header("content-type");
         assertNotNull(type, () -> "no Content-Type: " + r);
@@ -193,7 +216,7 @@ final class RawHttp {
      * Refused by the container or the relay: a 4xx status (one line of text/plain if it is the
      * relay's), or a connection closed without an answer when {@code closedIsFine}.
      */
-    static void assertRejected(final Response r, final boolean closedIsFine) {
+    public static void assertRejected(final Response r, final boolean closedIsFine) {
         if (!r.answered()) {
             assertTrue(closedIsFine, "the connection was closed without an answer");
             return;
