@@ -41,7 +41,6 @@ final class ListenPoller implements Runnable {
     private volatile RelayCall parked;
     /** The thread running the poll loop now; the loop moves to another thread with each connection. */
     private volatile Thread thread;
-    private String received;
 
     ListenPoller(final RelayClient relay, final String server, final Exposure exposure,
                  final ServerTunnelOpener opener, final Executor pool, final RelayHealth health) {
@@ -79,12 +78,12 @@ final class ListenPoller implements Runnable {
         thread = Thread.currentThread();
         String id = null;
         while (!stopped && id == null) {
-            final long waitMillis = pollOnce();
-            if (waitMillis < 0) {
-                id = received;
-            } else if (waitMillis > 0) {
+            final PollResult result = pollOnce();
+            if (result.offered()) {
+                id = result.connectionId();
+            } else if (result.waitMillis() > 0) {
                 try {
-                    Thread.sleep(waitMillis);
+                    Thread.sleep(result.waitMillis());
                 } catch (final InterruptedException stopping) {
                     break;
                 }
@@ -97,26 +96,23 @@ final class ListenPoller implements Runnable {
         }
     }
 
-    /**
-     * One listen call; returns how long to wait before the next (0: poll again at once), or -1 when it
-     * brought a connection ID ({@link #received}).
-     */
-    long pollOnce() {
+    /** One listen call: the connection ID it brought, or how long to wait before the next. */
+    PollResult pollOnce() {
         final RelayCall call = relay.post(server, Endpoints.LISTEN, exposure.name(), null, LISTEN_RESPONSE_TIMEOUT);
         final long startNanos = clock.getAsLong();
         parked = call;
         if (stopped) {
-            return 0;
+            return PollResult.AT_ONCE;
         }
         final RelayResponse response;
         try {
             response = call.execute();
         } catch (final IOException | RuntimeException unreachable) {
             if (stopped) {
-                return 0;
+                return PollResult.AT_ONCE;
             }
             health.unreachable(relay.address() + ": " + RelayProblem.describe(unreachable));
-            return backoff.nextDelayMillis(0);
+            return PollResult.after(backoff.nextDelayMillis(0));
         } finally {
             parked = null;
         }
@@ -130,13 +126,12 @@ final class ListenPoller implements Runnable {
                 response.close();
                 health.unreachable("no relay at " + relay.address() + " (listen answered " + what
                         + " without a valid " + Headers.CONNECTION_ID + ")");
-                return backoff.nextDelayMillis(0);
+                return PollResult.after(backoff.nextDelayMillis(0));
             }
             response.closeGracefully();
             health.reachable();
             backoff.reset();
-            received = id;
-            return -1;
+            return PollResult.offer(id);
         }
         if (status == 204) {
             response.closeGracefully();
@@ -144,10 +139,10 @@ final class ListenPoller implements Runnable {
             if (clock.getAsLong() - startNanos < MIN_HELD_NANOS) {
                 // The relay holds a poll for its listen timeout: a 204 at once is something else
                 // answering, or a relay set to hold polls for next to nothing. Either way, not a loop.
-                return backoff.nextDelayMillis(0);
+                return PollResult.after(backoff.nextDelayMillis(0));
             }
             backoff.reset();
-            return 0;
+            return PollResult.AT_ONCE;
         }
         final String error = response.errorLine();
         final long retryAfter = retryAfterMillis(response.header("Retry-After"));
@@ -160,7 +155,7 @@ final class ListenPoller implements Runnable {
         } else {
             health.rejected("listen/" + exposure.name() + ": " + error);
         }
-        return backoff.nextDelayMillis(retryAfter);
+        return PollResult.after(backoff.nextDelayMillis(retryAfter));
     }
 
     /**

@@ -21,6 +21,9 @@ public final class ClassicTunnel implements LiveTunnel {
     /** Which terminator this tunnel belongs to: decides which of its directions is "up". */
     public enum Side { CLIENT, SERVER }
 
+    /** How the outgoing direction's frames ended (NONE: not yet), so its sender knows what its exchange closed. */
+    public enum Ending { NONE, END, ABORT }
+
     private static final Logger LOG = Logger.getLogger(ClassicTunnel.class.getName());
 
     /** Null until the relay has named the tunnel (a client's duplex connect starts sending before). */
@@ -112,7 +115,7 @@ public final class ClassicTunnel implements LiveTunnel {
     }
 
     /** The outgoing direction's last exchange succeeded: it carried END, ABORT, or neither. */
-    void outboundFinished(final OutboundEntity.Ending ending, final String abortReason, final String description) {
+    void outboundFinished(final Ending ending, final String abortReason, final String description) {
         switch (ending) {
             case END:
                 outboundEnded();

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.AbstractHttpEntity;
 import org.ptth.protocol.pth1.FrameWriter;
+import org.ptth.proxy.tunnel.ClassicTunnel.Ending;
 
 /**
  * The request body that carries what the local TCP peer sends (upstream on the client, downstream
@@ -21,9 +22,6 @@ import org.ptth.protocol.pth1.FrameWriter;
  * bulk data goes out in large chunks; a quiet heartbeat interval sends a HEARTBEAT.
  */
 public final class OutboundEntity extends AbstractHttpEntity {
-
-    /** How a direction ended, so the sender knows whether the exchange closed it. */
-    public enum Ending { NONE, END, ABORT }
 
     static final int READ_BUFFER = 64 * 1024;
 

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 
 import org.ptth.protocol.pth1.FrameWriter;
-import org.ptth.proxy.tunnel.OutboundEntity.Ending;
+import org.ptth.proxy.tunnel.ClassicTunnel.Ending;
 
 /**
  * What the local TCP peer sends, as frames: one read of the socket becomes DATA, a HEARTBEAT for a
@@ -52,22 +52,23 @@ final class OutboundFrames {
             emit(frames, channel, FrameWriter::heartbeat, true);
             return Ending.NONE;
         }
-        final int count = input.read(buffer, 0, Math.min(buffer.length, allowed));
-        switch (count) {
-            case SocketInput.QUIET:
+        final SocketRead read = input.read(buffer, 0, Math.min(buffer.length, allowed));
+        switch (read.kind()) {
+            case QUIET:
                 emit(frames, channel, FrameWriter::heartbeat, true);
                 return Ending.NONE;
-            case SocketInput.EOF:
+            case END_OF_STREAM:
                 emit(frames, channel, FrameWriter::end, true);
                 return Ending.END;
-            case SocketInput.FAILED:
-                abortReason = input.failure();
+            case FAILED:
+                abortReason = read.failure();
                 emit(frames, channel, writer -> writer.abort(abortReason), true);
                 return Ending.ABORT;
-            default:
+            default: // DATA
+                final int count = read.count();
                 flow.spent(count);
-                final byte[] read = buffer;
-                emit(frames, channel, writer -> writer.data(read, 0, count), !input.hasMore());
+                final byte[] bytes = buffer;
+                emit(frames, channel, writer -> writer.data(bytes, 0, count), !input.hasMore());
                 if (count == buffer.length && buffer.length < maxRead) {
                     buffer = new byte[Math.min(buffer.length * 2, maxRead)];
                 }

@@ -12,7 +12,7 @@ import org.ptth.proxy.relayclient.RelayCall;
 import org.ptth.proxy.relayclient.RelayClient;
 import org.ptth.proxy.relayclient.RelayProblem;
 import org.ptth.proxy.relayclient.RelayResponse;
-import org.ptth.proxy.tunnel.OutboundEntity.Ending;
+import org.ptth.proxy.tunnel.ClassicTunnel.Ending;
 
 /**
  * Sends the outgoing direction as segments (docs/protocol.md, "Segmented uploads"): finite POSTs

@@ -12,13 +12,8 @@ import java.net.SocketTimeoutException;
  */
 final class SocketInput {
 
-    static final int QUIET = 0;
-    static final int EOF = -1;
-    static final int FAILED = -2;
-
     private final ClassicTunnel tunnel;
     private final InputStream in;
-    private String failure;
 
     SocketInput(final ClassicTunnel tunnel, final TunnelSettings settings) throws IOException {
         this.tunnel = tunnel;
@@ -31,26 +26,24 @@ final class SocketInput {
     /**
      * Reads what the socket has, up to {@code length} bytes.
      *
-     * @return the count of bytes read (at least 1), {@link #QUIET}, {@link #EOF} or {@link #FAILED}
-     *         (then {@link #failure()} says why)
      * @throws IOException when the tunnel is already over: its own abort closed the socket
      */
-    int read(final byte[] buffer, final int offset, final int length) throws IOException {
+    SocketRead read(final byte[] buffer, final int offset, final int length) throws IOException {
         final int first;
         try {
             first = in.read(buffer, offset, length);
         } catch (final SocketTimeoutException quiet) {
-            return QUIET;
+            return SocketRead.QUIET;
         } catch (final IOException failed) {
             if (tunnel.isOver()) {
                 throw failed;
             }
-            failure = "TCP connection failed: " + failed.getMessage();
+            final String failure = "TCP connection failed: " + failed.getMessage();
             tunnel.noteLocalFailure(failure);
-            return FAILED;
+            return SocketRead.failed(failure);
         }
         if (first < 0) {
-            return EOF;
+            return SocketRead.END_OF_STREAM;
         }
         int total = first;
         try {
@@ -65,7 +58,7 @@ final class SocketInput {
             // the bytes in hand go out; the next read meets the failure again and reports it
         }
         tunnel.countFromSocket(total);
-        return total;
+        return SocketRead.data(total);
     }
 
     /** Whether more bytes wait in the socket: if not, what was written must leave now. */
@@ -75,9 +68,5 @@ final class SocketInput {
         } catch (final IOException failed) {
             return false;
         }
-    }
-
-    String failure() {
-        return failure;
     }
 }

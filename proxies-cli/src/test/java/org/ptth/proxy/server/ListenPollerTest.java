@@ -1,6 +1,7 @@
 package org.ptth.proxy.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.eq;
@@ -47,18 +48,25 @@ class ListenPollerTest {
         });
     }
 
+    private static void assertWaits(final PollResult result, final String what) {
+        assertFalse(result.offered(), what);
+        assertTrue(result.waitMillis() > 0, what);
+    }
+
     @Test
     void a204AfterTheListenTimeoutIsPolledAgainAtOnce() throws Exception {
         heldFor(30);
         when(response.status()).thenReturn(204);
-        assertEquals(0, poller.pollOnce());
+        final PollResult result = poller.pollOnce();
+        assertFalse(result.offered());
+        assertEquals(0, result.waitMillis());
     }
 
     @Test
     void a204AtOnceIsNotALoop() throws Exception {
         when(response.status()).thenReturn(204);
         for (int i = 0; i < 5; i++) {
-            assertTrue(poller.pollOnce() > 0, "a 204 that came at once is followed by a wait, poll " + i);
+            assertWaits(poller.pollOnce(), "a 204 that came at once is followed by a wait, poll " + i);
         }
     }
 
@@ -66,13 +74,13 @@ class ListenPollerTest {
     void a200WithoutTheRelaysIdIsNoOfferAndIsNotALoop() throws Exception {
         when(response.status()).thenReturn(200);
         when(response.errorLine()).thenReturn("HTTP 200 (an HTML page)");
-        assertTrue(poller.pollOnce() > 0, "no Ptth-Connection-Id at all");
+        assertWaits(poller.pollOnce(), "no Ptth-Connection-Id at all");
         when(response.header("Ptth-Connection-Id")).thenReturn("not an id");
         when(response.isRelayAnswer()).thenReturn(true);
-        assertTrue(poller.pollOnce() > 0, "an ID that is not one");
+        assertWaits(poller.pollOnce(), "an ID that is not one");
         when(response.header("Ptth-Connection-Id")).thenReturn("A".repeat(32));
         when(response.isRelayAnswer()).thenReturn(false);
-        assertTrue(poller.pollOnce() > 0, "a plausible ID on a page that is not the relay's answer");
+        assertWaits(poller.pollOnce(), "a plausible ID on a page that is not the relay's answer");
     }
 
     @Test
@@ -81,7 +89,7 @@ class ListenPollerTest {
         when(response.status()).thenReturn(200);
         when(response.isRelayAnswer()).thenReturn(true);
         when(response.header("Ptth-Connection-Id")).thenReturn("A".repeat(32));
-        assertEquals(-1, poller.pollOnce());
+        assertEquals("A".repeat(32), poller.pollOnce().connectionId());
         verify(response).closeGracefully();
         verify(opener, never()).open(any(), any());
     }

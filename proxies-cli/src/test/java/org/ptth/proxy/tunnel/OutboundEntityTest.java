@@ -59,7 +59,7 @@ class OutboundEntityTest {
             assertEquals(FrameType.DATA, types.get(0));
             assertTrue(types.contains(FrameType.HEARTBEAT), types.toString());
             assertEquals(FrameType.END, types.get(types.size() - 1));
-            assertEquals(OutboundEntity.Ending.END, entity.ending());
+            assertEquals(ClassicTunnel.Ending.END, entity.ending());
         }
     }
 
