@@ -8,21 +8,24 @@ import org.ptth.proxy.relayclient.StreamedResponse;
 
 /**
  * How a terminator carries its tunnels over HTTP exchanges of their own (every transport but mux):
- * four-stream or duplex, chosen once from the settings, so that the openers never ask which.
- * A new form of exchange is one more implementation here.
+ * four-stream, four-stream with segmented uploads, or duplex, chosen once from the settings, so
+ * that the openers never ask which. A new form of exchange is one more implementation here.
  */
 public interface ClassicTransport {
 
     /**
-     * Duplex when the settings say so, else four-stream: the form auto falls back to when the relay
-     * offers no mux.
+     * Duplex when the settings say so, else four-stream (the form auto falls back to when the relay
+     * offers no mux), its uploads streamed or in segments as the settings say.
      *
      * @param pool the tunnel threads, which run the outgoing direction
      */
     static ClassicTransport of(final RelayClient relay, final String server, final TunnelSettings settings,
                                final Executor pool) {
-        return settings.transport() == Transport.DUPLEX
-                ? new DuplexTransport(relay, server, settings, pool)
+        if (settings.transport() == Transport.DUPLEX) {
+            return new DuplexTransport(relay, server, settings, pool);
+        }
+        return settings.upload() == UploadMode.SEGMENTS
+                ? new SegmentedTransport(relay, server, settings, pool)
                 : new FourStreamTransport(relay, server, settings, pool);
     }
 
