@@ -1,8 +1,8 @@
 package org.ptth.protocol;
 
 /**
- * The relay's status table (docs/protocol.md, "Status codes"): each way a call or a tunnel is
- * refused, with its status and, where the reason is always the same, that reason. Refusals whose
+ * The status table (docs/protocol.md, "Status codes"): each way the relay, or a server proxy
+ * answering a mux OPEN, refuses a call or a tunnel, with its status and, where the reason is always the same, that reason. Refusals whose
  * reason names the caller or the cause carry no fixed reason.
  */
 public enum Refusal {
@@ -28,7 +28,11 @@ public enum Refusal {
     RELAY_LIMIT(503, null),
     /** No valid configuration: the reason says why. */
     UNCONFIGURED(503, null),
-    STOPPING(503, "relay stopping");
+    STOPPING(503, "relay stopping"),
+    /** A server proxy's REFUSE of an OPEN (mux) once its own drain has begun. */
+    SERVER_PROXY_STOPPING(503, "the server proxy is stopping"),
+    /** A server proxy's REFUSE of an OPEN (mux) when it has no socket for the target: the reason is this and why. */
+    SERVER_PROXY_NO_SOCKET(503, "the server proxy cannot open a socket");
 
     private final int status;
     private final String reason;

@@ -47,5 +47,7 @@ class RefusalTest {
         assertEquals("tunnel closed: idle", Refusal.TUNNEL_CLOSED.reason("idle"));
         assertEquals("target refused by server proxy", Refusal.TARGET_REFUSED.reason(" "));
         assertEquals("target refused by server proxy", Refusal.TARGET_REFUSED.reason(null));
+        assertEquals("the server proxy cannot open a socket: Too many open files",
+                Refusal.SERVER_PROXY_NO_SOCKET.reason("Too many open files"));
     }
 }

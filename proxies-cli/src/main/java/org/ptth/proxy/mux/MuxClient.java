@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
+import org.ptth.protocol.Refusal;
 import org.ptth.protocol.mux.Frames;
 import org.ptth.protocol.mux.Payloads;
 import org.ptth.proxy.client.ClientTerminator;
@@ -145,7 +146,7 @@ final class MuxClient implements LinkKeeper.Side, ClientTerminator.Route {
     @Override
     public void openRequested(final MuxLink on, final int number, final Payloads.Open open) {
         // the relay never opens tunnels towards a client: refuse, the connection goes on
-        on.batch().refuse(number, 400, "a client proxy accepts no tunnels");
+        on.batch().refuse(number, Refusal.MALFORMED.status(), "a client proxy accepts no tunnels");
     }
 
     private static MuxLink usable(final MuxLink link) {

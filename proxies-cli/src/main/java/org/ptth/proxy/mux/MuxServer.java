@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
+import org.ptth.protocol.Refusal;
 import org.ptth.protocol.mux.Payloads;
 import org.ptth.proxy.net.HostPort;
 import org.ptth.proxy.net.TcpOptions;
@@ -103,13 +104,13 @@ final class MuxServer implements LinkKeeper.Side {
     public void openRequested(final MuxLink on, final int number, final Payloads.Open open) {
         final String id = on.tunnelId(number);
         if (on.isDraining() && !on.isReplaced()) {
-            on.batch().refuse(number, 503, "the server proxy is stopping");
+            on.batch().refuse(number, Refusal.SERVER_PROXY_STOPPING.status(), Refusal.SERVER_PROXY_STOPPING.reason());
             return;
         }
         final Exposure exposure = exposures.get(open.port());
         if (exposure == null) {
             LOG.warning(() -> "connection " + id + " to " + server + "/" + open.port() + " refused: not exposed");
-            on.batch().refuse(number, 404, "port " + open.port() + " is not exposed by this server");
+            on.batch().refuse(number, Refusal.NOT_ONLINE.status(), "port " + open.port() + " is not exposed by this server");
             return;
         }
         final String label = server + "/" + exposure.name() + " to " + exposure.target()
@@ -120,7 +121,8 @@ final class MuxServer implements LinkKeeper.Side {
             channel.configureBlocking(false);
             TcpOptions.apply(channel.socket());
         } catch (final IOException failed) {
-            on.batch().refuse(number, 503, "the server proxy cannot open a socket: " + failed.getMessage());
+            on.batch().refuse(number, Refusal.SERVER_PROXY_NO_SOCKET.status(),
+                    Refusal.SERVER_PROXY_NO_SOCKET.reason(failed.getMessage()));
             return;
         }
         final MuxTunnel tunnel = new MuxTunnel(on, number, channel, MuxTunnel.Side.SERVER, label,

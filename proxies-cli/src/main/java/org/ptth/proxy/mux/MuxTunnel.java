@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
+import org.ptth.protocol.Refusal;
 import org.ptth.protocol.mux.Frames;
 import org.ptth.protocol.mux.Payloads;
 import org.ptth.proxy.tunnel.LiveTunnel;
@@ -224,7 +225,7 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
         }
         final String reason = "cannot connect to " + refusedTarget + ": " + problem;
         LOG.warning(() -> "connection " + id() + " " + subject + " refused: " + reason);
-        link.batch().refuse(number, 502, reason);
+        link.batch().refuse(number, Refusal.TARGET_REFUSED.status(), reason);
         flushUnlessLoop();
         closeChannel(false);
         link.remove(this);
