@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +30,7 @@ import org.ptth.proxy.tunnel.TunnelThreads;
  * not. In auto mode, once the relay path turned out not to pass the mux transport, it starts the
  * four-stream listen polls instead.
  */
-final class MuxServer implements LinkKeeper.Side {
+final class MuxServer implements LinkKeeper.Side, AutoCloseable {
 
     /** As long as the four-stream server waits for a target. */
     static final long TARGET_CONNECT_MILLIS = 5_000;
@@ -46,6 +47,7 @@ final class MuxServer implements LinkKeeper.Side {
     /**
      * Where a target's host name is looked up: not on the thread that delivers the link's frames
      * (the WebSocket client's selector), which a slow name server would stall for every tunnel.
+     * Shut down with the transport ({@link #close()}).
      */
     private final ThreadPoolExecutor lookups = new ThreadPoolExecutor(LOOKUP_THREADS, LOOKUP_THREADS,
             30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), TunnelThreads.named("ptth-lookup-"));
@@ -142,8 +144,23 @@ final class MuxServer implements LinkKeeper.Side {
         if (target.resolvesLocally()) {
             connect(on, tunnel, channel, target.toAddress());
         } else {
-            lookups.execute(() -> connect(on, tunnel, channel, resolver.apply(target)));
+            try {
+                lookups.execute(() -> connect(on, tunnel, channel, resolver.apply(target)));
+            } catch (final RejectedExecutionException closed) {
+                tunnel.refuseTarget("the server proxy stopped");
+            }
         }
+    }
+
+    /** The transport is closed: lookups in progress are interrupted, and no new one starts. */
+    @Override
+    public void close() {
+        lookups.shutdownNow();
+    }
+
+    /** Whether {@link #close()} has shut the lookups down (tests). */
+    boolean lookupsShutDown() {
+        return lookups.isShutdown();
     }
 
     /** Starts the non-blocking connect to the target; the channel loop takes it from there. */

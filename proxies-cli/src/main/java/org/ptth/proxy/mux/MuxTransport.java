@@ -108,9 +108,13 @@ public final class MuxTransport implements AutoCloseable {
         keeper.stop(reason);
     }
 
+    /** Ends every tunnel and connection, and the threads of this transport. */
     @Override
     public void close() {
         keeper.close();
+        if (server != null) {
+            server.close();
+        }
     }
 
     private static LinkKeeper keeper(final Relay relay, final String server, final TunnelSettings settings,

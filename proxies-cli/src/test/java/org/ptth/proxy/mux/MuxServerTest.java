@@ -2,6 +2,7 @@ package org.ptth.proxy.mux;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,6 +92,31 @@ class MuxServerTest {
         nameServer.countDown();
         assertTrue(target.next() != null, "the slow tunnel's target was connected once its name was known");
         relay.expect(3, FrameType.OPENED);
+    }
+
+    /** Closing the transport shuts its lookup threads down, which would otherwise outlive the server. */
+    @Test
+    void closingTheTransportEndsItsLookups() throws Exception {
+        final int port = echo().target().port();
+        final MuxRig.Server server = rig.server(MuxRig.MUX,
+                List.of(new Exposure("named", new HostPort("db.named.test", port))));
+        server.mux().serverSide().resolveWith(
+                name -> new InetSocketAddress(InetAddress.getLoopbackAddress(), name.port()));
+        final FakeMuxRelay.Peer relay = rig.relay.nextConnection();
+        relay.expect(0, FrameType.LISTEN);
+        relay.open(3, "named", "laptop", new byte[0]);
+        assertTrue(target.next() != null, "the target was connected after its name was looked up");
+        relay.expect(3, FrameType.OPENED);
+        final List<Thread> lookups = Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith("ptth-lookup-")).toList();
+        assertFalse(lookups.isEmpty(), "a lookup thread ran");
+
+        server.mux().close();
+        assertTrue(server.mux().serverSide().lookupsShutDown());
+        for (final Thread lookup : lookups) {
+            lookup.join(TimeUnit.SECONDS.toMillis(MuxRig.WAIT_SECONDS));
+            assertFalse(lookup.isAlive(), lookup.getName());
+        }
     }
 
     @Test
