@@ -149,6 +149,7 @@ class ForwardingIT {
                 .tomcatSetup(this::configureTomcat)
                 .connectionTimeoutMillis(CONNECTION_TIMEOUT_MILLIS)
                 .relay("listen.timeout", listenTimeout().toSeconds() + "s")
+                .status()
                 .heartbeatSeconds(HEARTBEAT_SECONDS)
                 .startRelay();
     }

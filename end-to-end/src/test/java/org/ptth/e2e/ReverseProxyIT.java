@@ -37,6 +37,7 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.ptth.e2e.harness.FreePorts;
 import org.ptth.e2e.harness.ProxyProcess;
+import org.ptth.e2e.harness.RelayStatus;
 import org.ptth.e2e.harness.ReverseProxy;
 import org.ptth.e2e.harness.StandaloneTomcat;
 import org.ptth.e2e.harness.TestEnvironment;
@@ -91,11 +92,6 @@ class ReverseProxyIT extends ForwardingIT {
             this.byDefault = byDefault;
         }
 
-        /** Whether the server proxy behind this front parks listen polls: every transport but mux does. */
-        boolean pollsListen() {
-            return this != NGINX_TLS && this != APACHE_MUX && this != HAPROXY_MUX;
-        }
-
         @Override
         public String toString() {
             return description;
@@ -107,18 +103,13 @@ class ReverseProxyIT extends ForwardingIT {
     private static final String FORWARDED_FOR = "203.0.113.9";
     /** How long a streaming upload behind default nginx is watched for an echo that must not come. */
     private static final Duration STALL = Duration.ofSeconds(5);
-    /** The relay's listen.timeout here: shorter than ForwardingIT's, so that stale polls go sooner. */
-    private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(10);
     /**
-     * How long the listen polls of a stopped server proxy stay parked in the relay: listen.timeout and
-     * a margin. Tomcat does not notice that their connections are gone, and a connect handed to such a
-     * poll waits accept.timeout (5 s) per dead poll; with four dead polls per port, longer than
-     * connect.wait (10 s), so the next front's first connects would fail. A server proxy on mux parks
-     * no poll, so after such a front the next one starts at once.
+     * The relay's listen.timeout here: shorter than ForwardingIT's, so that the polls a stopped front
+     * leaves behind go sooner (see {@link #awaitNoStalePolls()}).
      */
-    private static final Duration STALE_POLLS = LISTEN_TIMEOUT.plusSeconds(2);
-    /** Whether the front stopped last left listen polls parked in the relay (see {@link #STALE_POLLS}). */
-    private static volatile boolean stalePolls;
+    private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(5);
+    /** A bound on the wait for the polls of an earlier front to go: listen.timeout, and a margin against a hang. */
+    private static final Duration STALE_POLLS_BOUND = LISTEN_TIMEOUT.plusSeconds(20);
     /**
      * A comma-separated list of {@link Front} names to run, e.g. -Dptth.e2e.fronts=NGINX,HAPROXY; if
      * unset, all but those known not to work.
@@ -151,10 +142,7 @@ class ReverseProxyIT extends ForwardingIT {
                 () -> front.name() + " is not in -D" + FRONTS_PROPERTY + "=" + only);
         assumeTrue(!only.isEmpty() || front.byDefault, () -> front.name() + " is known not to work"
                 + " (docs/reverse-proxies.md); run it with -D" + FRONTS_PROPERTY + "=" + front.name());
-        if (stalePolls) {
-            Waits.sleep(STALE_POLLS.toMillis());
-            stalePolls = false;
-        }
+        awaitNoStalePolls();
         final String tomcatAddress = "127.0.0.1:" + chain().tomcat().port();
         final Path dir = chain().work().resolve(front.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         final String label = front.name().toLowerCase(Locale.ROOT);
@@ -182,8 +170,21 @@ class ReverseProxyIT extends ForwardingIT {
         if (reverseProxy != null) {
             reverseProxy.close();
             reverseProxy = null;
-            stalePolls = front.pollsListen();
         }
+    }
+
+    /**
+     * Waits until the relay holds no listen poll of an earlier front's server proxy. Tomcat does not
+     * notice that their connections are gone, and a connect handed to such a poll waits accept.timeout
+     * (5 s) per dead poll; with four dead polls per port, longer than connect.wait (10 s), so the next
+     * front's first connects would fail. They go at their listen.timeout; a server proxy on mux parks none.
+     */
+    private void awaitNoStalePolls() {
+        final RelayStatus status = chain().status();
+        final long start = System.nanoTime();
+        Waits.until("the relay to hold no listen poll of an earlier front", STALE_POLLS_BOUND,
+                () -> status.read().parkedPolls() == 0, () -> "relay: " + status.read());
+        System.out.printf("stale polls of the earlier front gone after %d ms%n", (System.nanoTime() - start) / 1_000_000);
     }
 
     /** In case an invocation's own stop did not run: the reverse proxy must not outlive the class. */
