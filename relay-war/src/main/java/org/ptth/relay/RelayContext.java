@@ -6,8 +6,12 @@ import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.metrics.RelayMetrics;
 import org.ptth.relay.mux.MuxRouter;
 import org.ptth.relay.registry.TunnelRegistry;
+import org.ptth.relay.timing.Timers;
 
-/** What the endpoints share within one deployment: the configuration in force and the tunnels of each transport. */
+/**
+ * What the endpoints share within one deployment: the configuration in force, the tunnels of each
+ * transport, and the timer thread that all of them use.
+ */
 public final class RelayContext {
     private static final String ATTRIBUTE = RelayContext.class.getName();
 
@@ -15,13 +19,15 @@ public final class RelayContext {
     private final TunnelRegistry registry;
     private final MuxRouter mux;
     private final RelayMetrics metrics;
+    private final Timers timers;
 
     public RelayContext(final ConfigWatcher config, final TunnelRegistry registry, final MuxRouter mux,
-                        final RelayMetrics metrics) {
+                        final RelayMetrics metrics, final Timers timers) {
         this.config = config;
         this.registry = registry;
         this.mux = mux;
         this.metrics = metrics;
+        this.timers = timers;
     }
 
     public static RelayContext of(final ServletContext context) {
@@ -57,5 +63,10 @@ public final class RelayContext {
     /** The multiplexed transport's connections and tunnels. */
     public MuxRouter mux() {
         return mux;
+    }
+
+    /** The relay's timer thread, stopped with the web application. */
+    public Timers timers() {
+        return timers;
     }
 }

@@ -12,6 +12,7 @@ import org.ptth.relay.metrics.RelayMetrics;
 import org.ptth.relay.metrics.RelayState;
 import org.ptth.relay.mux.MuxRouter;
 import org.ptth.relay.registry.TunnelRegistry;
+import org.ptth.relay.timing.Timers;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -44,7 +45,8 @@ public final class RelayLifecycle implements ServletContextListener {
             relayRef.get().registry().configChanged(next);
             relayRef.get().mux().configChanged(next);
         });
-        final TunnelRegistry registry = new TunnelRegistry(watcher::current);
+        final Timers timers = new Timers();
+        final TunnelRegistry registry = new TunnelRegistry(watcher::current, timers);
         final MuxRouter mux = new MuxRouter(watcher::current, registry::liveTunnels, registry::tunnelsOfClient);
         final ClassicJoins joins = new ClassicJoins(mux, registry, watcher::current);
         registry.join(joins);
@@ -52,17 +54,17 @@ public final class RelayLifecycle implements ServletContextListener {
         final RelayMetrics metrics = new RelayMetrics(state(watcher, registry, mux));
         registry.meter(metrics);
         mux.meter(metrics);
-        relayRef.set(new RelayContext(watcher, registry, mux, metrics));
+        relayRef.set(new RelayContext(watcher, registry, mux, metrics, timers));
         watcher.check();
         final JmxExport jmx = new JmxExport(metrics.registry(), webappName(context));
         context.setAttribute(JMX_ATTRIBUTE, jmx);
         jmx.sync();
-        registry.every(SAMPLE_MILLIS, () -> {
+        timers.every(SAMPLE_MILLIS, () -> {
             metrics.sample();
             jmx.sync();
         });
-        registry.every(CONFIG_CHECK_MILLIS, watcher::check);
-        registry.every(REAP_MILLIS, () -> {
+        timers.every(CONFIG_CHECK_MILLIS, watcher::check);
+        timers.every(REAP_MILLIS, () -> {
             if (watcher.current() != null) {
                 registry.reapIdle();
             }
@@ -100,6 +102,7 @@ public final class RelayLifecycle implements ServletContextListener {
             final int cut = openTunnels(relay);
             relay.registry().shutdown();
             relay.mux().shutdown();
+            relay.timers().stop();
             LOG.info("ptth relay stopped; " + (open - Math.min(open, cut)) + " tunnels finished during the grace,"
                     + " " + cut + " cut (reset)");
         }

@@ -8,10 +8,11 @@ import org.ptth.relay.errors.RelayException;
 import org.ptth.relay.pump.Exchange;
 import org.ptth.relay.registry.Segment;
 import org.ptth.relay.registry.TunnelRegistry;
+import org.ptth.relay.timing.Timers;
 
 /** One authenticated call to an endpoint. */
 record Call(Principal caller, EndpointPath path, HttpServletRequest request, HttpServletResponse response,
-            TunnelRegistry registry) {
+            TunnelRegistry registry, Timers timers) {
 
     /** A server key, for the server the path names. */
     Principal requireServer() throws RelayException {

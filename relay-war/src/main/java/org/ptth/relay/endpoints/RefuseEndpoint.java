@@ -9,6 +9,7 @@ import org.ptth.relay.registry.TunnelRegistry;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The server proxy could not reach its target: the client hears it at once, with the reason (the
@@ -30,7 +31,7 @@ final class RefuseEndpoint implements Endpoint {
         final ServletInputStream in = exchange.input();
         final Refusing refusing = new Refusing(registry, server, id);
         final BodyCollector body = refusing.reader(in, exchange);
-        registry.schedule(REASON_WAIT_MILLIS, refusing::refuse);
+        call.timers().after(TimeUnit.MILLISECONDS.toNanos(REASON_WAIT_MILLIS), refusing::refuse);
         in.setReadListener(body);
     }
 

@@ -63,7 +63,7 @@ public final class RelayServlet extends HttpServlet {
             if (endpoint == null) {
                 throw RelayException.badRequest("no such endpoint: " + ErrorResponses.oneLine(path.verb()));
             }
-            endpoint.handle(new Call(caller, path, request, response, relay.registry()));
+            endpoint.handle(new Call(caller, path, request, response, relay.registry(), relay.timers()));
         } catch (final RelayException e) {
             refuse(request, response, e);
         }

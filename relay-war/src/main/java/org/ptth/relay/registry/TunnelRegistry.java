@@ -9,28 +9,23 @@ import org.ptth.relay.metrics.Limit;
 import org.ptth.relay.metrics.RelayEvents;
 import org.ptth.relay.pump.BufferBudget;
 import org.ptth.relay.pump.Exchange;
+import org.ptth.relay.timing.Timers;
 
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
- * Every live tunnel and parked poll of this relay, and the one timer thread that times them.
- * The relay keeps this state in memory only: one server's calls must all reach the same relay.
+ * Every live tunnel and parked poll of this relay. The relay keeps this state in memory only: one
+ * server's calls must all reach the same relay.
  */
 public final class TunnelRegistry {
-    private static final Logger LOG = Logger.getLogger(TunnelRegistry.class.getName());
 
     /** Starts the async exchange of a call, once the registry has agreed to take it. */
     @FunctionalInterface
@@ -39,7 +34,7 @@ public final class TunnelRegistry {
     }
 
     private final Supplier<RelayConfig> config;
-    private final ScheduledExecutorService timers;
+    private final Timers timers;
     /** What the splices of all tunnels may hold beyond their first buffers (buffer.max). */
     private final BufferBudget buffers;
     private final Map<String, Tunnel> byId = new ConcurrentHashMap<>();
@@ -56,21 +51,13 @@ public final class TunnelRegistry {
     private volatile Joins joins = Joins.NONE;
     private volatile RelayEvents events = RelayEvents.NONE;
 
-    public TunnelRegistry(final Supplier<RelayConfig> config) {
+    public TunnelRegistry(final Supplier<RelayConfig> config, final Timers timers) {
         this.config = config;
+        this.timers = timers;
         this.buffers = new BufferBudget(() -> {
             final RelayConfig now = config.get();
             return now == null ? RelayConfig.Mux.defaultBufferMax() : now.limits().bufferMax();
         });
-        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("ptth-relay-timer"));
-    }
-
-    private static ThreadFactory daemon(final String name) {
-        return r -> {
-            final Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** Where calls for joined tunnels go (see {@link Joins}); set once, at start. */
@@ -87,30 +74,8 @@ public final class TunnelRegistry {
         return events;
     }
 
-    /** Runs a periodic task on the timer thread (the idle reaper, the configuration check). */
-    public void every(final long millis, final Runnable task) {
-        timers.scheduleWithFixedDelay(() -> {
-            try {
-                task.run();
-            } catch (final RuntimeException e) {
-                LOG.log(Level.WARNING, "periodic task failed", e);
-            }
-        }, millis, millis, TimeUnit.MILLISECONDS);
-    }
-
-    /** Runs a task once on the timer thread after a delay. */
-    public void schedule(final long millis, final Runnable task) {
-        after(TimeUnit.MILLISECONDS.toNanos(millis), task);
-    }
-
     ScheduledFuture<?> after(final long nanos, final Runnable task) {
-        return timers.schedule(() -> {
-            try {
-                task.run();
-            } catch (final RuntimeException e) {
-                LOG.log(Level.WARNING, "timer task failed", e);
-            }
-        }, Math.max(0, nanos), TimeUnit.NANOSECONDS);
+        return timers.after(nanos, task);
     }
 
     // ---- server side
@@ -560,17 +525,11 @@ public final class TunnelRegistry {
         }
     }
 
-    /** After {@link #drain()} and its grace: end every tunnel left, stop the timer thread. */
+    /** After {@link #drain()} and its grace: end every tunnel left. */
     public void shutdown() {
         drain();
         for (final Tunnel t : live) {
             t.abort("relay stopping");
-        }
-        timers.shutdownNow();
-        try {
-            timers.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

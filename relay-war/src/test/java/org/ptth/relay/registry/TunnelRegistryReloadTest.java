@@ -8,6 +8,7 @@ import org.ptth.relay.auth.Principal;
 import org.ptth.relay.config.ConfigParser;
 import org.ptth.relay.config.RelayConfig;
 import org.ptth.relay.pump.Exchange;
+import org.ptth.relay.timing.Timers;
 
 import java.io.StringReader;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,11 +29,13 @@ class TunnelRegistryReloadTest {
     private static final String NEW_KEY = "2222222222222222222222222222222222222222222222222222222222222222";
 
     private final AtomicReference<RelayConfig> config = new AtomicReference<>();
-    private final TunnelRegistry registry = new TunnelRegistry(config::get);
+    private final Timers timers = new Timers();
+    private final TunnelRegistry registry = new TunnelRegistry(config::get, timers);
 
     @AfterEach
     void stop() {
         registry.shutdown();
+        timers.stop();
     }
 
     private static RelayConfig config(final String serverKey, final String clientKey, final String extra)
