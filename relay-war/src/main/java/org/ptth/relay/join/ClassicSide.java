@@ -223,14 +223,7 @@ abstract class ClassicSide implements Side, Joins.Calls, Exchange.Failure, Frame
 
     /** A body for this proxy's direction (a streaming one, or one segment), as the registry takes one for its own tunnels. */
     protected void attachBody(final Segment segment, final TunnelRegistry.ExchangeStarter starter) throws RelayException {
-        final SourceGate.Admission admission = segment == null
-                ? (gate.admitStream() ? SourceGate.Admission.ADMITTED : SourceGate.Admission.REFUSED)
-                : gate.admitSegment(segment);
-        if (admission == SourceGate.Admission.REFUSED) {
-            throw RelayException.conflict(segment == null ? "connection id already used on this endpoint"
-                    : "segment out of turn: the previous one is still in flight, the last one was sent,"
-                    + " or a number was skipped");
-        }
+        final SourceGate.Admission admission = gate.admit(segment, false);
         if (tunnel.state() != MuxTunnel.State.OPEN) {
             throw RelayException.conflict("connection id is not open");
         }

@@ -1,5 +1,7 @@
 package org.ptth.relay.registry;
 
+import org.ptth.relay.errors.RelayException;
+
 /**
  * Which request bodies one direction of a tunnel still takes: a single streaming body, or
  * segments one at a time (segmented uploads), the last of which closes the gate. Numbered segments
@@ -21,6 +23,24 @@ public final class SourceGate {
     private boolean used;
     /** The number the next numbered segment must carry. */
     private long next;
+
+    /**
+     * A body for this direction, a streaming one ({@code segment} null) or one segment: admitted or a
+     * repeat, else a 409 that says why not. {@code ended}: the direction is over, so that a segment
+     * refused is one too many rather than one out of turn.
+     */
+    public Admission admit(final Segment segment, final boolean ended) throws RelayException {
+        final Admission admission = segment == null
+                ? (admitStream() ? Admission.ADMITTED : Admission.REFUSED)
+                : admitSegment(segment);
+        if (admission == Admission.REFUSED) {
+            throw RelayException.conflict(segment == null || ended
+                    ? "connection id already used on this endpoint"
+                    : "segment out of turn: the previous one is still in flight, the last one was sent,"
+                    + " or a number was skipped");
+        }
+        return admission;
+    }
 
     public synchronized boolean admitStream() {
         if (closed || inFlight) {

@@ -241,15 +241,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
 
     private void attach(final TunnelRegistry.ExchangeStarter starter, final SourceGate gate, final Splice splice,
                         final Segment segment) throws RelayException {
-        final SourceGate.Admission admission = segment == null
-                ? (gate.admitStream() ? SourceGate.Admission.ADMITTED : SourceGate.Admission.REFUSED)
-                : gate.admitSegment(segment);
-        if (admission == SourceGate.Admission.REFUSED) {
-            throw RelayException.conflict(segment == null || splice.isDone()
-                    ? "connection id already used on this endpoint"
-                    : "segment out of turn: the previous one is still in flight, the last one was sent,"
-                    + " or a number was skipped");
-        }
+        final SourceGate.Admission admission = gate.admit(segment, splice.isDone());
         if (state.get() != State.OPEN) {
             throw RelayException.conflict("connection id is not open");
         }
