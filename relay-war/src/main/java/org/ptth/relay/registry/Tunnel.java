@@ -10,21 +10,25 @@ import org.ptth.relay.metrics.TunnelMeter;
 import org.ptth.relay.pump.Exchange;
 import org.ptth.relay.pump.Splice;
 
-
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /**
- * One tunnelled TCP connection at the relay: the client's connect waiting for a server, then two
- * splices, upstream (client to server) and downstream (server to client).
+ * One tunnelled TCP connection at the relay, its whole life: the client's connect waits on its port
+ * for a listen poll, is offered to that poll's server proxy under a connection ID, opens on the
+ * accept into two splices, upstream (client to server) and downstream (server to client), and ends.
+ * Each change of state is a compare-and-set here, so that the timers, the calls and the splices that
+ * race on a tunnel agree on which of them made it; its timer and its place in the port's queue, the
+ * index and the limits go with the state.
  *
  * <pre>
- * WAITING --listen poll takes it--> OFFERED --accept--> OPEN --both directions ended--> CLOSED
- *    ^                                  |                 \--any stream failed--------> CLOSED
- *    \------- accept timeout: re-offer -/--refuse / no server in time------------------> CLOSED
+ * WAITING --a poll takes it (offer)--> OFFERED --accept (open)--> OPEN --both directions ended--> CLOSED
+ *    ^                                   |                          \--a stream failed, abort-------> CLOSED
+ *    \--- no accept in time (withdraw) --/
+ * WAITING, OFFERED --refuse, connect.wait over (expire), client gone--------------------------------> CLOSED
+ * WAITING --a mux server now listens on the port (handOver), which answers the connect-------------> CLOSED
  * </pre>
  */
 final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
@@ -32,13 +36,14 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
 
     enum State { WAITING, OFFERED, OPEN, CLOSED }
 
-    private final TunnelRegistry registry;
+    private final TunnelContext shared;
     private final PortKey target;
     private final Principal client;
     private final Exchange connect;
     private final boolean connectDuplex;
     private final boolean connectFlowControl;
     private final String clientAddress;
+    private final Admission admission;
     private final long startNanos = System.nanoTime();
     private final long connectDeadlineNanos;
     private final AtomicReference<State> state = new AtomicReference<>(State.WAITING);
@@ -47,7 +52,6 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
     private final SourceGate upstreamGate = new SourceGate();
     private final SourceGate downstreamGate = new SourceGate();
     private final AtomicInteger directionsEnded = new AtomicInteger();
-    private final AtomicBoolean released = new AtomicBoolean();
 
     private volatile String id;
     private volatile boolean offeredOnce;
@@ -58,19 +62,19 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
     /** The metrics' handle on this tunnel while it is open. */
     private volatile TunnelMeter meter;
 
-    Tunnel(final TunnelRegistry registry, final PortKey target, final Principal client, final Exchange connect,
-           final boolean connectDuplex, final long connectWaitNanos) {
-        this.registry = registry;
-        this.upstream = new Splice("upstream", this, registry.buffers());
-        this.downstream = new Splice("downstream", this, registry.buffers());
+    Tunnel(final TunnelContext shared, final PortKey target, final Principal client, final Exchange connect,
+           final boolean connectDuplex, final Admission admission) {
+        this.shared = shared;
+        this.upstream = new Splice("upstream", this, shared.buffers());
+        this.downstream = new Splice("downstream", this, shared.buffers());
         this.target = target;
         this.client = client;
         this.connect = connect;
         this.connectDuplex = connectDuplex;
+        this.admission = admission;
         this.clientAddress = connect.request().getRemoteAddr();
         this.connectFlowControl = Headers.isOn(connect.request().getHeader(Headers.CREDIT));
-        this.connectDeadlineNanos = startNanos + connectWaitNanos;
-        connect.onFailure(this);
+        this.connectDeadlineNanos = startNanos + shared.config().get().timeouts().connectWait().toNanos();
     }
 
     PortKey target() {
@@ -93,14 +97,6 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         return state.get();
     }
 
-    boolean connectDeadlinePassed() {
-        return System.nanoTime() - connectDeadlineNanos >= 0;
-    }
-
-    long connectDeadlineNanos() {
-        return connectDeadlineNanos;
-    }
-
     long idleNanos() {
         return System.nanoTime() - lastMovedNanos;
     }
@@ -110,7 +106,12 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         downstream.trimIfGrown();
     }
 
-    void replaceTimer(final ScheduledFuture<?> next) {
+    /** The tunnel's one pending deadline, due in {@code nanos}: replaces the one before. */
+    private void arm(final long nanos, final Runnable task) {
+        replaceTimer(shared.timers().after(nanos, task));
+    }
+
+    private void replaceTimer(final ScheduledFuture<?> next) {
         final ScheduledFuture<?> previous = timer;
         timer = next;
         if (previous != null) {
@@ -118,52 +119,119 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         }
     }
 
-    /** WAITING to OFFERED under a fresh ID; false if the tunnel was closed meanwhile. */
-    boolean offer(final String newId) {
+    // ---- WAITING and OFFERED
+
+    /**
+     * The connect is in the index: it waits on its port for a poll, or, to a target its client may
+     * not reach, just for connect.wait, to be answered like an offline one.
+     */
+    void start(final boolean allowed) {
+        connect.onFailure(this);
+        if (state.get() != State.WAITING) {
+            return; // its client went away as it listened
+        }
+        if (!shared.config().get().stillValid(client)) {
+            // A reload came between this call's authentication and now, and missed this tunnel.
+            refuse(Refusal.UNKNOWN_KEY, "configuration changed: key removed");
+            return;
+        }
+        if (!allowed) {
+            arm(connectDeadlineNanos - System.nanoTime(),
+                    () -> refuse(Refusal.NOT_ONLINE, "target not allowed for this client"));
+            return;
+        }
+        arm(connectDeadlineNanos - System.nanoTime(), this::expire);
+        seekPoll(false);
+    }
+
+    /** Queued on its port, first in line when {@code front}, or offered at once to a poll parked there. */
+    private void seekPoll(final boolean front) {
+        final Exchange poll = shared.ports().queueOrTake(this, front);
+        if (poll == null) {
+            if (state.get() == State.CLOSED) {
+                shared.ports().unqueue(this); // ended as it queued, after its end looked in the queue
+            }
+        } else if (!offer(poll)) {
+            shared.ports().meet(target, poll); // ended meanwhile: the poll waits for the next connect
+        }
+    }
+
+    /**
+     * WAITING to OFFERED: the poll tells its server proxy of this tunnel under a fresh ID, and the
+     * proxy has accept.timeout to accept. False, the poll untouched, when the tunnel no longer waits.
+     */
+    boolean offer(final Exchange poll) {
+        final String newId = ConnectionIds.next();
+        // In the index before the tunnel carries the ID: an end from here on takes it out again.
+        shared.index().named(newId, this);
+        id = newId;
         if (!state.compareAndSet(State.WAITING, State.OFFERED)) {
+            shared.index().unnamed(newId, this);
             return false;
         }
-        id = newId;
         offeredOnce = true;
+        arm(shared.config().get().timeouts().accept().toNanos(), () -> withdraw(newId));
+        if (!poll.answerText(Headers.CONNECTION_ID, newId, newId + "\n")) {
+            withdraw(newId); // a poll whose server proxy is gone: the next one at once
+        }
         return true;
     }
 
     /**
-     * WAITING to CLOSED without a word: the connect goes to another transport (a mux server that now
-     * listens on the port), which answers it; false if the tunnel was offered or closed meanwhile.
+     * OFFERED back to WAITING when the offer went unanswered, its server proxy maybe gone: the ID
+     * dies, and the tunnel is first in line for the next poll while connect.wait lasts.
      */
-    boolean handOver() {
-        if (!state.compareAndSet(State.WAITING, State.CLOSED)) {
-            return false;
+    private void withdraw(final String offeredId) {
+        if (!offeredId.equals(id) || !state.compareAndSet(State.OFFERED, State.WAITING)) {
+            return;
         }
-        replaceTimer(null);
-        return true;
+        shared.index().unnamed(offeredId, this);
+        if (System.nanoTime() - connectDeadlineNanos >= 0) {
+            refuse(Refusal.NO_ACCEPT_IN_TIME, "no accept in time");
+            return;
+        }
+        arm(connectDeadlineNanos - System.nanoTime(), this::expire);
+        seekPoll(true);
     }
 
-    Exchange connect() {
-        return connect;
+    /** connect.wait is over for a tunnel still in its port's queue. */
+    private void expire() {
+        if (state.get() != State.WAITING || !shared.ports().unqueue(this)) {
+            return; // a poll took it meanwhile
+        }
+        if (offeredOnce) {
+            refuse(Refusal.NO_ACCEPT_IN_TIME, "no accept in time");
+        } else {
+            refuse(Refusal.NOT_ONLINE, "no listener within the connect wait");
+        }
     }
 
-    boolean connectDuplex() {
-        return connectDuplex;
+    /**
+     * WAITING to CLOSED without a word, the connect taken out of its port's queue: it goes to another
+     * transport (a mux server that now listens on the port), which answers it; null if it no longer
+     * waits.
+     */
+    TunnelRegistry.Handover handOver() {
+        if (!state.compareAndSet(State.WAITING, State.CLOSED)) {
+            return null;
+        }
+        leave();
+        return new TunnelRegistry.Handover(client, clientAddress, connect, connectDuplex, connectFlowControl,
+                connectDeadlineNanos);
     }
 
-    boolean connectFlowControl() {
-        return connectFlowControl;
+    /** Fails early, before the reason is read, when the server cannot refuse this tunnel (any more). */
+    void checkRefusable() throws RelayException {
+        if (state.get() != State.OFFERED) {
+            throw RelayException.conflict("connection id already accepted or closed");
+        }
     }
 
-    /** OFFERED back to WAITING, when the offer went unanswered; the old ID dies with it. */
-    boolean withdrawOffer() {
-        return state.compareAndSet(State.OFFERED, State.WAITING);
-    }
+    // ---- OPEN
 
-    boolean wasOffered() {
-        return offeredOnce;
-    }
-
-    /** The server proxy accepted: commit both streamed responses and start splicing. */
-    void open(final Principal acceptedBy, final TunnelRegistry.ExchangeStarter starter, final boolean acceptDuplex,
-              final long streamWaitNanos) throws RelayException {
+    /** OFFERED to OPEN, the server proxy's accept: commit both streamed responses and start splicing. */
+    void open(final Principal acceptedBy, final TunnelRegistry.ExchangeStarter starter, final boolean acceptDuplex)
+            throws RelayException {
         if (!state.compareAndSet(State.OFFERED, State.OPEN)) {
             throw RelayException.conflict("connection id already accepted or closed");
         }
@@ -173,7 +241,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         serverAddress = accept.request().getRemoteAddr();
         // The relay passes frames through untouched; it only tells both ends whether both do CREDIT.
         final boolean flowControl = connectFlowControl && Headers.isOn(accept.request().getHeader(Headers.CREDIT));
-        registry.leftPending(this);
+        admission.leavePending();
         accept.onFailure(this);
 
         CallHeaders.streamingHead(accept.response(), acceptDuplex, flowControl);
@@ -196,22 +264,23 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
             upstream.attachSource(connect);
         }
         // A proxy that heard of an abort before it sent its upstream or downstream call never sends
-        // it; without this deadline the tunnel would wait for it until the idle timeout.
-        replaceTimer(registry.after(streamWaitNanos, () -> {
+        // it; without this deadline the tunnel would wait for it until the idle timeout. Both streams
+        // come right after the accept; three accept timeouts is plenty of margin.
+        arm(3 * shared.config().get().timeouts().accept().toNanos(), () -> {
             if (!upstreamGate.used() || !downstreamGate.used()) {
                 abort((upstreamGate.used() ? "downstream" : "upstream") + " call never came");
             }
-        }));
-        AUDIT.info(() -> "tunnel " + shortId() + " opened: client " + client.name() + " from " + clientAddress()
+        });
+        AUDIT.info(() -> "tunnel " + shortId() + " opened: client " + client.name() + " from " + clientAddress
                 + " to " + target + " served from " + serverAddress
                 + (connectDuplex || acceptDuplex ? " (duplex:" + (connectDuplex ? " client" : "")
                 + (acceptDuplex ? " server" : "") + ")" : ""));
-        final TunnelMeter opened = registry.events().opened(client.name(), clientAddress, target.server(),
+        final TunnelMeter opened = shared.events().get().opened(client.name(), clientAddress, target.server(),
                 target.port(), transport(), startNanos, this);
         meter = opened;
         if (state.get() == State.CLOSED) {
             // Ended on another thread while the metrics heard of it: closed() may have missed the meter.
-            registry.events().closed(opened, "ended while opening");
+            shared.events().get().closed(opened, "ended while opening");
         }
     }
 
@@ -241,11 +310,11 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
 
     private void attach(final TunnelRegistry.ExchangeStarter starter, final SourceGate gate, final Splice splice,
                         final Segment segment) throws RelayException {
-        final SourceGate.Admission admission = gate.admit(segment, splice.isDone());
+        final SourceGate.Admission admitted = gate.admit(segment, splice.isDone());
         if (state.get() != State.OPEN) {
             throw RelayException.conflict("connection id is not open");
         }
-        if (admission == SourceGate.Admission.REPEAT) {
+        if (admitted == SourceGate.Admission.REPEAT) {
             // Its first copy went through; the proxy missed our answer and sent it again.
             starter.start().discardBodyThenFinish(204);
             return;
@@ -270,73 +339,17 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         return "upstream " + upstream.state() + ", downstream " + downstream.state();
     }
 
-    /** Ends a tunnel that never opened with a refusal of fixed reason. */
-    void refuse(final Refusal refusal, final String auditReason) {
-        refuse(refusal.status(), refusal.reason(), auditReason);
+    @Override
+    public void spliceMoved(final Splice splice) {
+        lastMovedNanos = System.nanoTime();
     }
 
-    /** Ends a tunnel that never opened: the client's connect gets this answer. */
-    void refuse(final int status, final String reason, final String auditReason) {
-        while (true) {
-            final State was = state.get();
-            if (was == State.CLOSED) {
-                return;
-            }
-            if (was == State.OPEN) {
-                // Opened meanwhile: end it like any other.
-                abort(auditReason);
-                return;
-            }
-            if (state.compareAndSet(was, State.CLOSED)) {
-                break;
-            }
-        }
-        replaceTimer(null);
-        registry.removed(this);
-        connect.answer(status, reason, status == Refusal.NOT_ONLINE.status() ? 1 : 0, false);
-        registry.events().refused(client.name(), clientAddress, target.server(), target.port(), transport(), status,
-                auditReason);
-        AUDIT.info(() -> "tunnel refused: client " + client.name() + " from " + clientAddress() + " to " + target
-                + " after " + millis() + " ms: " + auditReason);
-    }
-
-    /** Ends the tunnel at once: every stream still open is cut, and its receiver aborts. */
-    void abort(final String why) {
-        while (true) {
-            final State was = state.get();
-            if (was == State.CLOSED) {
-                return;
-            }
-            if (was != State.OPEN) {
-                refuse(Refusal.TARGET_REFUSED.status(), why, why);
-                return;
-            }
-            if (state.compareAndSet(State.OPEN, State.CLOSED)) {
-                break;
-            }
-        }
-        replaceTimer(null);
-        upstream.abort(why);
-        downstream.abort(why);
-        closed(why);
-    }
-
-    private void closed(final String why) {
-        registry.removed(this);
-        registry.events().closed(meter, why);
-        AUDIT.info(() -> "tunnel " + shortId() + " closed: client " + client.name() + " to " + target
-                + ", up " + upstream.bytes() + " bytes, down " + downstream.bytes() + " bytes, "
-                + millis() + " ms, " + why);
-    }
-
-    /** Counted once, whichever way the tunnel ends. */
-    boolean releaseOnce() {
-        return released.compareAndSet(false, true);
-    }
+    // ---- to CLOSED
 
     @Override
     public void spliceEnded(final Splice splice) {
         if (directionsEnded.incrementAndGet() == 2 && state.compareAndSet(State.OPEN, State.CLOSED)) {
+            leave();
             closed("both directions ended");
         }
     }
@@ -347,26 +360,72 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
     }
 
     @Override
-    public void spliceMoved(final Splice splice) {
-        lastMovedNanos = System.nanoTime();
-    }
-
-    @Override
     public void exchangeFailed(final Exchange exchange, final String why) {
         if (exchange == connect && state.get() != State.OPEN) {
-            refuse(Refusal.TUNNEL_CLOSED.status(), "client went away", "client went away before the server accepted");
+            end(Refusal.TUNNEL_CLOSED.status(), "client went away", "client went away before the server accepted");
         } else {
             abort(why);
         }
     }
 
+    /** Ends a tunnel that has not opened with a refusal of fixed reason (an open one is cut). */
+    void refuse(final Refusal refusal, final String auditReason) {
+        end(refusal.status(), refusal.reason(), auditReason);
+    }
+
+    /** The server proxy could not reach the target: the connect hears its reason. */
+    void refusedByServer(final String reason) {
+        final String why = Refusal.TARGET_REFUSED.reason(reason);
+        end(Refusal.TARGET_REFUSED.status(), why, why);
+    }
+
+    /** Ends the tunnel at once: every stream still open is cut, and its receiver aborts; a connect not yet open hears why. */
+    void abort(final String why) {
+        end(Refusal.TARGET_REFUSED.status(), why, why);
+    }
+
+    /**
+     * To CLOSED from whatever state the tunnel is in, once: an open tunnel cuts both directions; one
+     * not yet open answers its connect with {@code status} and {@code reason}. {@code why} goes to
+     * the audit log and the metrics.
+     */
+    private void end(final int status, final String reason, final String why) {
+        final State was = state.getAndSet(State.CLOSED);
+        if (was == State.CLOSED) {
+            return;
+        }
+        leave();
+        if (was == State.OPEN) {
+            upstream.abort(why);
+            downstream.abort(why);
+            closed(why);
+            return;
+        }
+        connect.answer(status, reason, status == Refusal.NOT_ONLINE.status() ? 1 : 0, false);
+        shared.events().get().refused(client.name(), clientAddress, target.server(), target.port(), transport(),
+                status, why);
+        AUDIT.info(() -> "tunnel refused: client " + client.name() + " from " + clientAddress + " to " + target
+                + " after " + millis() + " ms: " + why);
+    }
+
+    /** What every way to CLOSED does first: no timer, out of the port's queue and the index, the slots given back. */
+    private void leave() {
+        replaceTimer(null);
+        shared.ports().unqueue(this);
+        shared.index().remove(this);
+        admission.release();
+    }
+
+    private void closed(final String why) {
+        shared.events().get().closed(meter, why);
+        AUDIT.info(() -> "tunnel " + shortId() + " closed: client " + client.name() + " to " + target
+                + ", up " + upstream.bytes() + " bytes, down " + downstream.bytes() + " bytes, "
+                + millis() + " ms, " + why);
+    }
+
     String shortId() {
         final String current = id;
         return current == null ? "(none)" : Names.shortId(current);
-    }
-
-    String clientAddress() {
-        return clientAddress;
     }
 
     private long millis() {
