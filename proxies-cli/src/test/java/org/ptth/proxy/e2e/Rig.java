@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -28,6 +29,7 @@ import org.ptth.proxy.relayclient.RelayAddress;
 import org.ptth.proxy.relayclient.RelayClient;
 import org.ptth.proxy.server.Exposure;
 import org.ptth.proxy.server.ServerTerminator;
+import org.ptth.proxy.tunnel.LiveTunnels;
 import org.ptth.proxy.tunnel.TunnelSettings;
 import org.ptth.proxy.tunnel.TunnelThreads;
 
@@ -53,6 +55,8 @@ final class Rig implements AutoCloseable {
     /** The tunnels' " closed: " lines (both terminators), in order. */
     private final BlockingQueue<String> closedLines = new LinkedBlockingQueue<>();
     private final List<AutoCloseable> toClose = new ArrayList<>();
+    /** Both terminators' open tunnels, ended in {@link #close()}. */
+    private final List<LiveTunnels> tunnels = new ArrayList<>();
     private final Logger ptth = Logger.getLogger("org.ptth");
     private final Handler capture = new Handler() {
         @Override
@@ -112,6 +116,7 @@ final class Rig implements AutoCloseable {
         server = new ServerTerminator(serverRelay, "office", exposures, 2, serverSide, pool);
         toClose.add(server);
         toClose.add(serverRelay);
+        tunnels.add(server.live());
         server.start();
     }
 
@@ -132,6 +137,7 @@ final class Rig implements AutoCloseable {
         final ClientTerminator client = new ClientTerminator(listener, clientRelay, "office", port, settings, pool);
         toClose.add(0, clientRelay);
         toClose.add(0, client);
+        tunnels.add(client.live());
         pool.execute(() -> {
             try {
                 client.serve();
@@ -243,6 +249,10 @@ final class Rig implements AutoCloseable {
         }
         target.close();
         relay.close();
+        // a tunnel that outlives its test ends here, so that its closing line reaches no later test's log
+        for (final LiveTunnels live : tunnels) {
+            live.drain(Duration.ZERO);
+        }
         pool.shutdownNow();
         ptth.removeHandler(capture);
     }
