@@ -68,8 +68,13 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
      * every --renew-after, so its lines are routine and logged at FINE.
      */
     private volatile boolean renewed;
-    /** Set by {@link #closeIfDrained()}: close as soon as the queue is written. */
+    /**
+     * Set by {@link #closeIfDrained()} and {@link #closeOnceWritten}: close as soon as the queue is
+     * written, with {@link #closeCode} and {@link #closeReason}.
+     */
     private volatile boolean closeWhenWritten;
+    private volatile int closeCode = CloseCodes.NORMAL;
+    private volatile String closeReason = "going away, and no tunnel is left";
     private volatile long lastReceivedNanos = System.nanoTime();
     /** When a write last found the peer not reading while frames waited; 0 when it is not so. */
     private volatile long blockedSinceNanos;
@@ -391,7 +396,7 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
             final int length = outbox.drainInto(message, Carrier.HEADER_ROOM, MESSAGE_BYTES);
             if (length == 0) {
                 if (closeWhenWritten) {
-                    close(CloseCodes.NORMAL, "going away, and no tunnel is left");
+                    close(closeCode, closeReason);
                     return;
                 }
                 break;
@@ -417,6 +422,22 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
             carrier.close(code, reason);
             flush();
         }
+    }
+
+    /**
+     * Closes the connection once what is queued for it has been written: the END, ABORT and GOAWAY
+     * frames of a relay that stops, which {@link #close} would drop. The caller bounds the wait and
+     * closes outright when the peer does not read.
+     */
+    void closeOnceWritten(final int code, final String reason) {
+        closeCode = code;
+        closeReason = reason;
+        closeWhenWritten = true;
+        wake();
+    }
+
+    boolean isClosed() {
+        return closed.get();
     }
 
     /**

@@ -40,6 +40,8 @@ import org.ptth.relay.websocket.CloseCodes;
 public final class MuxRouter {
     private static final Logger LOG = Logger.getLogger(MuxRouter.class.getName());
     private static final long SWEEP_MILLIS = 1000;
+    /** How long a stopping relay waits for a connection's last frames to be written before it closes it anyway. */
+    static final long CLOSE_WAIT_MILLIS = 2000;
 
     /**
      * How the router reaches the proxies that use the classic calls (docs/protocol.md, "Joining
@@ -491,7 +493,11 @@ public final class MuxRouter {
         }
     }
 
-    /** After {@link #drain()} and its grace: every tunnel left is aborted, every connection closed (1001). */
+    /**
+     * After {@link #drain()} and its grace: every tunnel left is aborted, every connection closed
+     * (1001) once what is queued for it is written (the last tunnels' END and ABORT frames), or after
+     * {@link #CLOSE_WAIT_MILLIS} if its proxy does not read.
+     */
     public void shutdown() {
         if (!stopping) {
             drain();
@@ -499,7 +505,19 @@ public final class MuxRouter {
         for (final MuxTunnel t : new ArrayList<>(live)) {
             t.abort("relay stopping");
         }
-        for (final MuxConnection c : new ArrayList<>(connections)) {
+        final List<MuxConnection> open = new ArrayList<>(connections);
+        for (final MuxConnection c : open) {
+            c.closeOnceWritten(CloseCodes.GOING_AWAY, "relay stopping");
+        }
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+        try {
+            while (open.stream().anyMatch(c -> !c.isClosed()) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (final MuxConnection c : open) {
             c.close(CloseCodes.GOING_AWAY, "relay stopping");
         }
         timers.shutdownNow();
