@@ -47,7 +47,7 @@ public final class RelayLifecycle implements ServletContextListener {
         });
         final Timers timers = new Timers();
         final TunnelRegistry registry = new TunnelRegistry(watcher::current, timers);
-        final MuxRouter mux = new MuxRouter(watcher::current, registry::liveTunnels, registry::tunnelsOfClient);
+        final MuxRouter mux = new MuxRouter(watcher::current, registry::liveTunnels, registry::tunnelsOfClient, timers);
         final ClassicJoins joins = new ClassicJoins(mux, registry, watcher::current);
         registry.join(joins);
         mux.join(joins);

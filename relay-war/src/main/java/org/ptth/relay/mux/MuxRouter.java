@@ -7,8 +7,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,6 +27,7 @@ import org.ptth.relay.errors.RelayException;
 import org.ptth.relay.metrics.Limit;
 import org.ptth.relay.metrics.RelayEvents;
 import org.ptth.relay.pump.BufferBudget;
+import org.ptth.relay.timing.Timers;
 import org.ptth.relay.websocket.CloseCodes;
 
 /**
@@ -64,7 +63,7 @@ public final class MuxRouter {
     private volatile Classic classic;
     private volatile RelayEvents events = RelayEvents.NONE;
     private final BufferBudget budget;
-    private final ScheduledExecutorService timers;
+    private final Timers timers;
     private final Set<MuxConnection> connections = ConcurrentHashMap.newKeySet();
     private final Map<String, List<MuxConnection>> serverConnections = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> connectionsByPrincipal = new ConcurrentHashMap<>();
@@ -80,7 +79,7 @@ public final class MuxRouter {
      * which count against the same limits.
      */
     public MuxRouter(final Supplier<RelayConfig> config, final IntSupplier otherTunnels,
-                     final ToIntFunction<String> otherTunnelsOfClient) {
+                     final ToIntFunction<String> otherTunnelsOfClient, final Timers timers) {
         this.config = config;
         this.otherTunnels = otherTunnels;
         this.otherTunnelsOfClient = otherTunnelsOfClient;
@@ -88,12 +87,8 @@ public final class MuxRouter {
             final RelayConfig c = config.get();
             return c == null ? RelayConfig.Mux.defaultBufferMax() : c.mux().bufferMax();
         });
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
-            final Thread t = new Thread(r, "ptth-relay-mux-timer");
-            t.setDaemon(true);
-            return t;
-        });
-        timers.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        this.timers = timers;
+        timers.every(SWEEP_MILLIS, this::sweep);
     }
 
     /** Where tunnels go that no mux server takes; set once, at start. */
@@ -115,13 +110,7 @@ public final class MuxRouter {
     }
 
     ScheduledFuture<?> after(final long nanos, final Runnable task) {
-        return timers.schedule(() -> {
-            try {
-                task.run();
-            } catch (final RuntimeException e) {
-                LOG.log(Level.WARNING, "mux timer task failed", e);
-            }
-        }, Math.max(0, nanos), TimeUnit.NANOSECONDS);
+        return timers.after(nanos, task);
     }
 
     // ---- connections
@@ -519,12 +508,6 @@ public final class MuxRouter {
         }
         for (final MuxConnection c : open) {
             c.close(CloseCodes.GOING_AWAY, "relay stopping");
-        }
-        timers.shutdownNow();
-        try {
-            timers.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -9,8 +9,9 @@ import java.util.logging.Logger;
 
 /**
  * The relay's one timer thread, shared by everything of the web application that must act later:
- * the tunnels' deadlines, the refuse call's wait for its reason, the periodic checks. A task that
- * throws is logged and does not stop the thread. Stopped with the web application.
+ * the tunnels' deadlines (mux tunnels' included), the refuse call's wait for its reason, the periodic
+ * checks (the mux connections' sweep included). A task that throws is logged and does not stop the
+ * thread. Stopped with the web application.
  */
 public final class Timers {
     private static final Logger LOG = Logger.getLogger(Timers.class.getName());

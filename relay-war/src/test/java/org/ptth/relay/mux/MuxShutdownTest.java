@@ -5,10 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.ptth.protocol.mux.FrameType;
 import org.ptth.relay.auth.Principal;
+import org.ptth.relay.timing.Timers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,10 +22,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MuxShutdownTest {
-    private final MuxRouter router = new MuxRouter(() -> null, () -> 0, client -> 0);
+    private final Timers timers = new Timers();
+    private final MuxRouter router = new MuxRouter(() -> null, () -> 0, client -> 0, timers);
     private final ScriptedCarrier carrier = new ScriptedCarrier();
     private final MuxConnection connection = router.connect(new Principal(Principal.Kind.CLIENT, "laptop", "00"),
             "office", "192.0.2.7", carrier, () -> { });
+
+    @AfterEach
+    void stopTimers() {
+        timers.stop();
+    }
 
     @Test
     void framesQueuedForAPeerThatIsSlowToReadAreWrittenBeforeTheClose() throws Exception {
