@@ -65,6 +65,10 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
     private volatile boolean draining;
     /** GOAWAY was sent because a newer link took over, not because the proxy stops. */
     private volatile boolean replaced;
+    /** The PING sent right after a renewal's GOAWAY; its PONG says the relay routes no more OPENs here. */
+    private volatile long drainPingToken;
+    /** False from a renewal's GOAWAY until the PONG of {@link #drainPingToken}. */
+    private volatile boolean relayStoppedRouting = true;
     /** Completes at the first PONG: the relay has read everything sent before that PING. */
     private final CompletableFuture<Void> answered = new CompletableFuture<>();
 
@@ -215,7 +219,12 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
     /** The tunnel ended; a draining link closes once its last tunnel has. */
     void remove(final MuxTunnel tunnel) {
         tunnels.remove(tunnel.number(), tunnel);
-        if (draining && tunnels.isEmpty()) {
+        closeIfDrained();
+    }
+
+    /** A draining link with no tunnel left, whose relay routes no more OPENs to it, closes. */
+    private void closeIfDrained() {
+        if (draining && tunnels.isEmpty() && relayStoppedRouting) {
             close("no tunnel left after GOAWAY");
         }
     }
@@ -248,15 +257,22 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
      */
     void replacedBy(final MuxLink successor) {
         replaced = true;
-        goaway("renewed: connection " + successor.generation() + " takes new tunnels");
+        // The relay may route an OPEN here until it reads the GOAWAY. It answers a PING sent after
+        // the GOAWAY after any such OPEN (one ordered queue per connection), so the link stays open,
+        // even with no tunnel, until that PONG: closing sooner had the relay refuse the OPEN (502).
+        final long token = System.nanoTime() | 1;
+        drainPingToken = token;
+        relayStoppedRouting = false;
+        draining = true;
+        batch.goaway("renewed: connection " + successor.generation() + " takes new tunnels");
+        batch.ping(token);
+        batch.flush();
     }
 
     /** The relay said GOAWAY, or the owner moved on: close when the last tunnel ends. */
     void drain() {
         draining = true;
-        if (tunnels.isEmpty()) {
-            close("no tunnel left after GOAWAY");
-        }
+        closeIfDrained();
     }
 
     /** Sends PING, checks the peer timeout and grants what quiet tunnels have drained; from the timer. */
@@ -369,6 +385,10 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
                     rttNanos = rtt;
                 }
                 answered.complete(null);
+                if (!relayStoppedRouting && sent == drainPingToken) {
+                    relayStoppedRouting = true;
+                    closeIfDrained();
+                }
                 return;
             case GOAWAY:
                 final String why = Payloads.reason(payload);

@@ -160,6 +160,9 @@ public final class FakeMuxRelay implements AutoCloseable {
         final AtomicInteger pings = new AtomicInteger();
         /** The token of the last PING, for a test that answers it itself. */
         volatile long lastPing;
+        /** The token of the first PING after a GOAWAY from the proxy (0 before), for a test that answers it. */
+        volatile long pingAfterGoaway;
+        private volatile boolean goawaySeen;
         final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
 
         Peer(final String server, final Session session) {
@@ -175,6 +178,9 @@ public final class FakeMuxRelay implements AutoCloseable {
                     payload.get(copy);
                     if (type == FrameType.PING) {
                         lastPing = ByteBuffer.wrap(copy).getLong();
+                        if (goawaySeen && pingAfterGoaway == 0) {
+                            pingAfterGoaway = lastPing;
+                        }
                         pings.incrementAndGet();
                         if (answerPings) {
                             send(out -> Frames.pong(out, ByteBuffer.wrap(copy).getLong()));
@@ -182,6 +188,9 @@ public final class FakeMuxRelay implements AutoCloseable {
                         return;
                     }
                     final Frame frame = new Frame(type, tunnel, copy);
+                    if (type == FrameType.GOAWAY) {
+                        goawaySeen = true;
+                    }
                     frames.add(frame);
                     if (type == FrameType.OPEN) {
                         opens.add(frame);

@@ -132,6 +132,28 @@ class LinkRenewalTest {
     }
 
     @Test
+    void aReplacedConnectionWithNoTunnelStaysUntilTheRelayAnswersAPingSentAfterItsGoaway() throws Exception {
+        rig.server(MuxRig.MUX, List.of(echo()));
+        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
+        first.expect(0, FrameType.LISTEN);
+        rig.relay.answerPings = false;
+        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
+        second.expect(0, FrameType.LISTEN);
+        second.pong(second.lastPing);
+        first.expect(0, FrameType.GOAWAY);
+        // the relay has not read the GOAWAY yet (the PING after it is unanswered): an OPEN it routed
+        // to the old connection meanwhile is served there, not refused by a connection gone
+        final Socket late = openTunnel(first, 7);
+        dataBothWays(first, 7, late, "routed before the relay read the GOAWAY");
+        first.abort(7, "done");
+        assertNull(first.closes.poll(1_000, TimeUnit.MILLISECONDS),
+                "closed with no tunnel left before the relay answered the PING sent after the GOAWAY");
+        first.pong(first.pingAfterGoaway);
+        final String closed = first.closes.poll(MuxRig.WAIT_SECONDS, TimeUnit.SECONDS);
+        assertTrue(closed != null && closed.startsWith("1000"), "the old connection's close: " + closed);
+    }
+
+    @Test
     void aRenewalTheRelayRefusesLeavesTheOldConnectionInCharge() throws Exception {
         rig.server(MuxRig.MUX, List.of(echo()));
         final FakeMuxRelay.Peer first = rig.relay.nextConnection();
