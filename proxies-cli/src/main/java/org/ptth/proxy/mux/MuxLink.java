@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -65,6 +66,8 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
     private volatile boolean draining;
     /** GOAWAY was sent because a newer link took over, not because the proxy stops. */
     private volatile boolean replaced;
+    /** How long a closing link waits for the relay's answer to its close frame before it cuts the connection. */
+    private static final long CLOSE_ANSWER_SECONDS = 5;
     /** The PING sent right after a renewal's GOAWAY; its PONG says the relay routes no more OPENs here. */
     private volatile long drainPingToken;
     /** False from a renewal's GOAWAY until the PONG of {@link #drainPingToken}. */
@@ -298,7 +301,17 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
                 return;
             }
             if (ws != null) {
-                ws.sendClose(NORMAL_CLOSURE, "").whenComplete((ignored, failure) -> ws.abort());
+                // The relay answers the close frame and then ends the TCP connection. Cutting it at
+                // once could reset it while the relay still had the last frames to read: a socket
+                // closed with unread bytes (the relay's CREDIT or PING) sends RST and drops what it
+                // had not sent yet. So the cut waits for the relay, bounded.
+                ws.sendClose(NORMAL_CLOSURE, "").whenComplete((ignored, failure) -> {
+                    if (failure != null) {
+                        ws.abort();
+                    } else {
+                        CompletableFuture.delayedExecutor(CLOSE_ANSWER_SECONDS, TimeUnit.SECONDS).execute(ws::abort);
+                    }
+                });
             }
         });
     }
