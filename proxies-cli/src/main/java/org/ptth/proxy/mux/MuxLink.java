@@ -6,10 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -45,6 +45,8 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
     private static final Logger LOG = Logger.getLogger(MuxLink.class.getName());
     /** Close codes of RFC 6455. */
     static final int NORMAL_CLOSURE = 1000;
+    /** How long a closing link waits for the relay's answer to its close frame before it cuts the connection. */
+    private static final long CLOSE_ANSWER_SECONDS = 5;
     static final int PROTOCOL_ERROR = 1002;
 
     /** Which connection of the proxy's life this is (1, 2, ...), set once it is up: for log lines. */
@@ -66,8 +68,6 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
     private volatile boolean draining;
     /** GOAWAY was sent because a newer link took over, not because the proxy stops. */
     private volatile boolean replaced;
-    /** How long a closing link waits for the relay's answer to its close frame before it cuts the connection. */
-    private static final long CLOSE_ANSWER_SECONDS = 5;
     /** The PING sent right after a renewal's GOAWAY; its PONG says the relay routes no more OPENs here. */
     private volatile long drainPingToken;
     /** False from a renewal's GOAWAY until the PONG of {@link #drainPingToken}. */

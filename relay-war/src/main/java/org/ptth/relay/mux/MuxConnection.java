@@ -73,8 +73,8 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
      * written, with {@link #closeCode} and {@link #closeReason}.
      */
     private volatile boolean closeWhenWritten;
-    private volatile int closeCode = CloseCodes.NORMAL;
-    private volatile String closeReason = "going away, and no tunnel is left";
+    private volatile int closeCode;
+    private volatile String closeReason;
     private volatile long lastReceivedNanos = System.nanoTime();
     /** When a write last found the peer not reading while frames waited; 0 when it is not so. */
     private volatile long blockedSinceNanos;
@@ -446,8 +446,7 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
      */
     private void closeIfDrained() {
         if (goawayReceived && sides.isEmpty() && !closed.get()) {
-            closeWhenWritten = true;
-            wake();
+            closeOnceWritten(CloseCodes.NORMAL, "going away, and no tunnel is left");
         }
     }
 
