@@ -62,7 +62,18 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
     private final byte[] message = new byte[Carrier.HEADER_ROOM + MESSAGE_BYTES];
 
     private volatile Set<String> ports = Set.of();
+    /** Set under {@link #routing}: no server half is attached here after it. */
     private volatile boolean goawayReceived;
+    /**
+     * Orders PONGs after OPENs (docs/protocol.md, "Draining"): a proxy that said GOAWAY closes once the
+     * PONG of a later PING comes and no tunnel is left, so every OPEN routed here before the GOAWAY
+     * was read must be queued ahead of that PONG, even one whose routing thread is still on its way.
+     */
+    private final Object routing = new Object();
+    /** Server halves attached whose OPEN is not queued yet; guarded by {@link #routing}. */
+    private int opensUnqueued;
+    /** PING tokens whose PONG waits for those OPENs; guarded by {@link #routing}. */
+    private final List<Long> pongsHeld = new ArrayList<>(1);
     /**
      * The proxy's GOAWAY said "renewed" (docs/protocol.md, "Draining"): a newer connection took over,
      * every --renew-after, so its lines are routine and logged at FINE.
@@ -199,7 +210,13 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
                     close(CloseCodes.POLICY_VIOLATION, "the proxy sends PINGs but reads nothing");
                     return;
                 }
-                outbox.pong(token);
+                synchronized (routing) {
+                    if (opensUnqueued > 0) {
+                        pongsHeld.add(token);
+                        return;
+                    }
+                    outbox.pong(token);
+                }
                 wake();
             }
             case PONG -> Payloads.pingToken(payload);
@@ -212,7 +229,9 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
             case GOAWAY -> {
                 final String reason = Payloads.reason(payload);
                 renewed = reason.startsWith(RENEWED);
-                goawayReceived = true;
+                synchronized (routing) {
+                    goawayReceived = true;
+                }
                 LOG.log(renewed ? Level.FINE : Level.INFO,
                         () -> this + ": the proxy takes no new tunnel" + (reason.isEmpty() ? "" : ": " + reason));
                 closeIfDrained();
@@ -293,17 +312,35 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
 
     /** A new server half under the next number of this connection; null when the connection is closed. */
     MuxSide attachServer(final MuxTunnel tunnel) {
-        if (closed.get()) {
-            return null;
+        synchronized (routing) {
+            if (closed.get() || goawayReceived) {
+                return null;
+            }
+            opensUnqueued++;
         }
         final MuxSide side = new MuxSide(this, numbers.incrementAndGet(), tunnel);
         sides.put(side.number(), side);
         if (closed.get()) {
             // closed meanwhile: its tunnels may have been ended already, without this one
             sides.remove(side.number(), side);
+            openQueued();
             return null;
         }
         return side;
+    }
+
+    /** A server half's OPEN is queued (or never will be): the PONGs held for it follow. */
+    void openQueued() {
+        synchronized (routing) {
+            if (--opensUnqueued > 0 || pongsHeld.isEmpty()) {
+                return;
+            }
+            for (final long token : pongsHeld) {
+                outbox.pong(token);
+            }
+            pongsHeld.clear();
+        }
+        wake();
     }
 
     void forget(final MuxSide side) {

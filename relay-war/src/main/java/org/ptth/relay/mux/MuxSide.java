@@ -42,6 +42,7 @@ final class MuxSide implements Side {
     @Override
     public void open(final String port, final String label, final ByteBuffer firstBytes) {
         connection.outbox().open(number, port, label, firstBytes);
+        connection.openQueued();
         connection.wake();
     }
 

@@ -1,14 +1,11 @@
 package org.ptth.relay.mux;
 
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.ptth.protocol.mux.FrameType;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.timing.Timers;
 
@@ -61,36 +58,6 @@ class MuxShutdownTest {
                 throw new AssertionError("the stop never waited: " + t.getState());
             }
             Thread.sleep(1);
-        }
-    }
-
-    /** A carrier whose peer reads only when the test says so; it records what is sent and the close. */
-    private static final class ScriptedCarrier implements Carrier {
-        volatile boolean writable;
-        private final List<String> events = new ArrayList<>();
-
-        synchronized List<String> events() {
-            return new ArrayList<>(events);
-        }
-
-        @Override
-        public boolean writable() {
-            return writable;
-        }
-
-        @Override
-        public boolean sendOwn() {
-            return false;
-        }
-
-        @Override
-        public synchronized void send(final byte[] buffer, final int length) {
-            events.add(FrameType.of(ByteBuffer.wrap(buffer, HEADER_ROOM, length).get()).name());
-        }
-
-        @Override
-        public synchronized void close(final int code, final String reason) {
-            events.add("close " + code + " " + reason);
         }
     }
 }
