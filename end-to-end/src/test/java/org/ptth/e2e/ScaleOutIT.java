@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -78,6 +79,7 @@ import org.ptth.e2e.harness.Waits;
 @ParameterizedClass(name = "{0}")
 @EnumSource(ScaleOutIT.Front.class)
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
+@Isolated("three Tomcats and forty proxies load both cores, and its bounds (RECOVERY) are what it checks")
 class ScaleOutIT {
 
     enum Front { HAPROXY, NGINX }

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.ptth.e2e.harness.Chain;
 import org.ptth.e2e.harness.ProxyLogs;
 import org.ptth.e2e.harness.ProxyProcess;
@@ -52,6 +53,7 @@ import org.ptth.e2e.harness.Waits;
  * -Dptth.soak.seconds=300}; {@code -Dptth.soak.abortOneIn=3} makes resets more frequent.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Isolated("many tunnels at once load both cores for minutes")
 class SoakIT {
 
     private static final String SERVER = "soak-server";
