@@ -141,6 +141,22 @@ class MuxJoinIT {
 
     // ---- a mux client, a classic server
 
+    /**
+     * A listen poll of the classic server, sent and parked at the relay before this returns: a mux
+     * client's OPEN sent before the poll arrived would wait for it, at most connect.wait (3 s here),
+     * which the first request of a cold HTTP client on a loaded machine can take.
+     */
+    private CompletableFuture<HttpResponse<String>> parkedPoll(final String port) throws Exception {
+        final long before = relay.status().get("parked_polls");
+        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/" + port);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (relay.status().get("parked_polls") <= before && !poll.isDone()) {
+            assertTrue(System.nanoTime() < deadline, "the listen poll of " + port + " was not parked");
+            Thread.sleep(10);
+        }
+        return poll;
+    }
+
     /** The classic server's poll answered for the mux client's OPEN: the connection ID. */
     private static String polledId(final CompletableFuture<HttpResponse<String>> poll) throws Exception {
         final HttpResponse<String> offer = poll.get(30, TimeUnit.SECONDS);
@@ -152,7 +168,7 @@ class MuxJoinIT {
 
     @Test
     void aMuxClientReachesAFourStreamServerAndEveryByteCrossesBothWays() throws Exception {
-        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/ssh");
+        final CompletableFuture<HttpResponse<String>> poll = parkedPoll("ssh");
         final MuxClient client = mux(CLIENT_KEY).autoCredit();
         final byte[] hello = "SSH-2.0-OpenSSH_9.2\r\n".getBytes(StandardCharsets.US_ASCII);
         client.open(1, "ssh", hello);
@@ -205,7 +221,7 @@ class MuxJoinIT {
 
     @Test
     void aMuxClientReachesADuplexServerWhoseAcceptBodyCarriesTheDownstream() throws Exception {
-        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/dup");
+        final CompletableFuture<HttpResponse<String>> poll = parkedPoll("dup");
         final MuxClient client = mux(CLIENT_KEY).autoCredit();
         client.open(1, "dup", "first".getBytes(StandardCharsets.US_ASCII));
         final String id = polledId(poll);
@@ -234,7 +250,7 @@ class MuxJoinIT {
 
     @Test
     void aClassicServerThatRefusesReachesTheMuxClientAs502WithItsReason() throws Exception {
-        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/ssh");
+        final CompletableFuture<HttpResponse<String>> poll = parkedPoll("ssh");
         final MuxClient client = mux(CLIENT_KEY);
         client.open(1, "ssh", new byte[0]);
         final String id = polledId(poll);
@@ -249,12 +265,12 @@ class MuxJoinIT {
 
     @Test
     void aPollWhoseProxyNeverAcceptsIsGivenUpAndTheTunnelGoesToTheNextPoll() throws Exception {
-        final CompletableFuture<HttpResponse<String>> dead = calls.textAsync(SERVER_KEY, "v1/srv/listen/retry");
+        final CompletableFuture<HttpResponse<String>> dead = parkedPoll("retry");
         final MuxClient client = mux(CLIENT_KEY).autoCredit();
         final byte[] first = "kept for the second offer".getBytes(StandardCharsets.US_ASCII);
         client.open(1, "retry", first);
         polledId(dead); // a server proxy that vanished would never accept this one
-        final CompletableFuture<HttpResponse<String>> alive = calls.textAsync(SERVER_KEY, "v1/srv/listen/retry");
+        final CompletableFuture<HttpResponse<String>> alive = parkedPoll("retry");
         final String id = polledId(alive);
         final HttpResponse<InputStream> accept = calls.download(SERVER_KEY, "v1/srv/accept/" + id).get(30, TimeUnit.SECONDS);
         assertEquals(200, accept.statusCode());
@@ -264,7 +280,7 @@ class MuxJoinIT {
 
     @Test
     void aMuxClientAbortIsAnAbortFrameForTheClassicServerAndItsDownstreamCallIsEnded() throws Exception {
-        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/ssh");
+        final CompletableFuture<HttpResponse<String>> poll = parkedPoll("ssh");
         final MuxClient client = mux(CLIENT_KEY);
         client.open(1, "ssh", new byte[0]);
         final String id = polledId(poll);
@@ -285,7 +301,7 @@ class MuxJoinIT {
 
     @Test
     void aClassicServerWhoseDownstreamIsCutMakesTheMuxClientAbort() throws Exception {
-        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/ssh");
+        final CompletableFuture<HttpResponse<String>> poll = parkedPoll("ssh");
         final MuxClient client = mux(CLIENT_KEY);
         client.open(1, "ssh", new byte[0]);
         final String id = polledId(poll);
@@ -497,7 +513,7 @@ class MuxJoinIT {
 
     @Test
     void aClassicServerThatDoesNotReadLimitsTheMuxClientToWhatTheRelayCouldWrite() throws Exception {
-        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/stall");
+        final CompletableFuture<HttpResponse<String>> poll = parkedPoll("stall");
         final MuxClient client = mux(CLIENT_KEY);
         client.open(1, "stall", new byte[0]);
         final String id = polledId(poll);
@@ -530,7 +546,7 @@ class MuxJoinIT {
 
     @Test
     void aClassicServerWithFlowControlKeepsItsTunnelWhileItReadsNothingAndGrantsItsOwnCredit() throws Exception {
-        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/fc");
+        final CompletableFuture<HttpResponse<String>> poll = parkedPoll("fc");
         final MuxClient client = mux(CLIENT_KEY).autoCredit();
         client.open(1, "fc", new byte[0]);
         final String id = polledId(poll);
@@ -586,7 +602,7 @@ class MuxJoinIT {
 
     @Test
     void aClassicProxyThatGrantsWithoutLimitAtItsEndIsTakenAtItsWord() throws Exception {
-        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/fcend");
+        final CompletableFuture<HttpResponse<String>> poll = parkedPoll("fcend");
         final MuxClient client = mux(CLIENT_KEY).autoCredit();
         client.open(1, "fcend", new byte[0]);
         final String id = polledId(poll);
@@ -653,7 +669,7 @@ class MuxJoinIT {
 
     @Test
     void aQuietJoinedTunnelCarriesHeartbeatsToTheClassicProxy() throws Exception {
-        final CompletableFuture<HttpResponse<String>> poll = calls.textAsync(SERVER_KEY, "v1/srv/listen/quiet");
+        final CompletableFuture<HttpResponse<String>> poll = parkedPoll("quiet");
         final MuxClient client = mux(CLIENT_KEY);
         client.open(1, "quiet", new byte[0]);
         final String id = polledId(poll);
