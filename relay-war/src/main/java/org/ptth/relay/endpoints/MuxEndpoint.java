@@ -54,7 +54,7 @@ final class MuxEndpoint {
         try {
             handshake.accept(response);
             final UpgradedCarrier carrier = request.upgrade(UpgradedCarrier.class);
-            carrier.bind(relay.mux().connect(caller, server, request.getRemoteAddr(), carrier, release));
+            carrier.bind(relay.mux().connect(caller, server, request.getRemoteAddr(), carrier, release), relay.timers());
         } catch (final ServletException | RuntimeException e) {
             release.run();
             throw new RelayException(500, "the container cannot upgrade this connection: " + e.getMessage());

@@ -30,8 +30,16 @@ public interface Carrier {
     /** Sends {@code length} bytes at {@link #HEADER_ROOM} of {@code buffer} as one binary message. */
     void send(byte[] buffer, int length) throws IOException;
 
-    /** Closes the WebSocket with a status code and reason; the connection hears no more but {@link Events#released()}. */
+    /**
+     * Closes the WebSocket with a status code and reason; the connection hears no more but {@link Events#released()}.
+     * The close frame leaves after what was sent before it, and the socket closes once the peer has
+     * answered it (or after a bound): closed while the peer still sends, it would be reset, and a
+     * reset drops what was written but not yet carried.
+     */
     void close(int code, String reason);
+
+    /** Closes the socket now, answered or not: the relay is stopping, and its last frames had their time. */
+    void cut();
 
     /** What the carrier tells its connection. */
     interface Events {

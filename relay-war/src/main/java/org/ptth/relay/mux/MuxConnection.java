@@ -477,6 +477,16 @@ public final class MuxConnection implements Carrier.Events, FrameParser.Sink, Qu
         return closed.get();
     }
 
+    /** Whether the container has let the socket go (after the proxy answered the close, or it vanished). */
+    boolean isReleased() {
+        return released.get();
+    }
+
+    /** Closes the socket now, whether the proxy answered the close frame or not. */
+    void cut() {
+        carrier.cut();
+    }
+
     /**
      * The proxy said GOAWAY and its last tunnel has ended: the connection closes once what is queued
      * for it (that tunnel's last DATA and END, say) has been written, never before.

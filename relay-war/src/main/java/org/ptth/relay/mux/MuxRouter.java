@@ -484,8 +484,9 @@ public final class MuxRouter {
 
     /**
      * After {@link #drain()} and its grace: every tunnel left is aborted, every connection closed
-     * (1001) once what is queued for it is written (the last tunnels' END and ABORT frames), or after
-     * {@link #CLOSE_WAIT_MILLIS} if its proxy does not read.
+     * (1001) once what is queued for it is written (the last tunnels' END and ABORT frames) and its
+     * socket let go once the proxy answered the close; after {@link #CLOSE_WAIT_MILLIS} a connection
+     * whose proxy reads nothing or does not answer is cut.
      */
     public void shutdown() {
         if (!stopping) {
@@ -500,7 +501,7 @@ public final class MuxRouter {
         }
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
         try {
-            while (open.stream().anyMatch(c -> !c.isClosed()) && System.nanoTime() < deadline) {
+            while (open.stream().anyMatch(c -> !c.isReleased()) && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
         } catch (final InterruptedException e) {
@@ -508,6 +509,9 @@ public final class MuxRouter {
         }
         for (final MuxConnection c : open) {
             c.close(CloseCodes.GOING_AWAY, "relay stopping");
+            if (!c.isReleased()) {
+                c.cut();
+            }
         }
     }
 }

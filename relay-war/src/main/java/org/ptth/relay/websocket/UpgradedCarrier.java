@@ -9,9 +9,12 @@ import jakarta.servlet.http.WebConnection;
 import org.ptth.protocol.mux.Frames;
 import org.ptth.protocol.mux.MuxProtocolException;
 import org.ptth.relay.mux.Carrier;
+import org.ptth.relay.timing.Timers;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -24,7 +27,13 @@ import java.util.logging.Logger;
  * <p>After the upgrade Tomcat sets no read or write timeout on the connection at all (its
  * UpgradeProcessorExternal makes both infinite): a quiet connection lives, and the relay's own
  * checks (mux.peer-timeout) end one that went silent. Closing the streams lets the container close
- * the socket at its next event on the connection (the peer's close frame, or its end).
+ * the socket at its next event on the connection.
+ *
+ * <p>A close the relay begins waits for the proxy's answer before the streams close (RFC 6455
+ * 7.1.1), reading and dropping what comes meanwhile: the proxy sends until it has read the close
+ * frame (CREDIT for the last DATA, a PING), and a socket closed with bytes unread, or that bytes
+ * reach after its close, is reset by the kernel, which drops what the relay wrote but had not yet
+ * sent. A proxy that does not answer within {@link #CLOSE_ANSWER_NANOS} is closed all the same.
  */
 public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, WriteListener, Carrier,
         FrameDecoder.Handler {
@@ -32,11 +41,19 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
     private static final int READ_BYTES = 16 * 1024;
     /** Bytes read in one go before the writes they caused are let out. */
     private static final int READS_PER_BATCH = 256 * 1024;
+    /** How long the relay's close frame waits for the proxy's answer before the socket closes anyway. */
+    static final long CLOSE_ANSWER_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final FrameDecoder decoder = new FrameDecoder(this, Frames.MAX_MESSAGE_BYTES);
     private final AtomicBoolean over = new AtomicBoolean();
     private final AtomicBoolean shut = new AtomicBoolean();
+    private final AtomicBoolean answerAwaited = new AtomicBoolean();
     private volatile Carrier.Events events;
+    private volatile Timers timers;
+    /** The peer's close frame came, or its end: nothing more will come. */
+    private volatile boolean peerDone;
+    /** The peer broke the protocol: the connection is failed, closed right after the close frame (RFC 6455 7.1.7). */
+    private volatile boolean failed;
     private volatile boolean streamsClosed;
     private WebConnection connection;
     private ServletInputStream in;
@@ -51,9 +68,13 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
     public UpgradedCarrier() {
     }
 
-    /** The connection that hears this carrier: set right after the upgrade, before the container starts it. */
-    public void bind(final Carrier.Events connectionEvents) {
+    /**
+     * The connection that hears this carrier, and the timers that bound its wait for a close answer:
+     * set right after the upgrade, before the container starts it.
+     */
+    public void bind(final Carrier.Events connectionEvents, final Timers closeTimers) {
         this.events = connectionEvents;
+        this.timers = closeTimers;
     }
 
     @Override
@@ -117,6 +138,7 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
 
     @Override
     public void onAllDataRead() {
+        peerDone = true;
         ended(CloseCodes.ABNORMAL, decoder.closeReceived() ? "closed by the proxy"
                 : "the connection ended without a close frame");
         final boolean owed;
@@ -161,16 +183,24 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
 
     @Override
     public void closeFrame(final int code, final String reason) {
+        peerDone = true;
+        final boolean answered;
         synchronized (this) {
             if (closeFrame == null) {
                 closeFrame = FrameEncoder.close(code == CloseCodes.NO_STATUS ? CloseCodes.NORMAL : code, "");
             }
+            answered = closeSent; // the answer to the relay's own close frame
         }
         ended(code, "closed by the proxy (" + code + (reason.isEmpty() ? "" : " " + reason) + ")");
-        events.writable();
+        if (answered) {
+            closeStreams();
+        } else {
+            events.writable();
+        }
     }
 
     private void fail(final int code, final String reason) {
+        failed = true;
         synchronized (this) {
             if (closeFrame == null) {
                 closeFrame = FrameEncoder.close(code, reason);
@@ -199,8 +229,7 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
             finished = closeSent;
         }
         if (finished) {
-            // The close frame has left: the socket closes at the container's next event on it.
-            closeStreams();
+            awaitAnswer();
             return false;
         }
         return true;
@@ -260,7 +289,36 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
         }
     }
 
+    @Override
+    public void cut() {
+        over.set(true);
+        closeStreams();
+    }
+
     // ---- ending
+
+    /**
+     * The close frame has left: the streams close once the peer has answered it, or after the bound
+     * (the container then closes the socket at its next event on it: the peer's answer, its next
+     * PING or its end; the Servlet API has no way to close an upgraded socket from another thread).
+     */
+    private void awaitAnswer() {
+        if (peerDone || failed) {
+            closeStreams();
+            return;
+        }
+        if (!answerAwaited.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            timers.after(CLOSE_ANSWER_NANOS, this::closeStreams);
+        } catch (final RejectedExecutionException e) {
+            closeStreams(); // the web application is stopping: no timer to wait with
+        }
+        if (peerDone) {
+            closeStreams(); // the answer came while the wait was set up
+        }
+    }
 
     private void ended(final int code, final String why) {
         if (over.compareAndSet(false, true)) {

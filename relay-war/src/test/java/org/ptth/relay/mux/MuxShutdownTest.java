@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 /**
  * A stopping relay closes each mux connection after what is queued for it has been written: the
  * last frames (GOAWAY here; a tunnel's END or ABORT alike) must reach a proxy that reads, and a proxy
- * that does not read must not hold the stop up for more than the router's close wait.
+ * that does not read, or does not answer the close, must not hold the stop up for more than the
+ * router's close wait: its socket is cut.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MuxShutdownTest {
@@ -41,13 +42,13 @@ class MuxShutdownTest {
         connection.writable();
         stop.join(TimeUnit.SECONDS.toMillis(30));
         assertFalse(stop.isAlive(), "the stop did not end once the queue was written");
-        assertEquals(List.of("GOAWAY", "close 1001 relay stopping"), carrier.events());
+        assertEquals(List.of("GOAWAY", "close 1001 relay stopping", "cut"), carrier.events());
     }
 
     @Test
     void aPeerThatReadsNothingIsClosedAllTheSame() {
         router.shutdown();
-        assertEquals(List.of("close 1001 relay stopping"), carrier.events());
+        assertEquals(List.of("close 1001 relay stopping", "cut"), carrier.events());
     }
 
     /** Until the stopping thread sleeps in its wait for the queues (it sleeps nowhere else before the close). */

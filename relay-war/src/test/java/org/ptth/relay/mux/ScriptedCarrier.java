@@ -8,8 +8,8 @@ import org.ptth.protocol.mux.FrameType;
 import org.ptth.protocol.mux.Frames;
 
 /**
- * A carrier whose peer reads only when the test says so ({@link #writable}); it records the type of
- * every frame sent, in order, and the close.
+ * A carrier whose peer reads only when the test says so ({@link #writable}) and never answers a
+ * close; it records the type of every frame sent, in order, the close and the cut.
  */
 final class ScriptedCarrier implements Carrier {
     volatile boolean writable;
@@ -43,5 +43,10 @@ final class ScriptedCarrier implements Carrier {
     @Override
     public synchronized void close(final int code, final String reason) {
         events.add("close " + code + " " + reason);
+    }
+
+    @Override
+    public synchronized void cut() {
+        events.add("cut");
     }
 }

@@ -101,4 +101,10 @@ public final class JsrCarrier extends Endpoint implements Carrier {
             });
         }
     }
+
+    @Override
+    public void cut() {
+        // Tomcat's WebSocket session closes its socket itself once the close handshake is over
+        close(1001, "relay stopping");
+    }
 }

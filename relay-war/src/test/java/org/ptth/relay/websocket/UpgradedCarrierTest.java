@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 import org.mockito.InOrder;
 import org.ptth.relay.mux.Carrier;
+import org.ptth.relay.timing.Timers;
 
 import java.io.EOFException;
 import java.nio.ByteBuffer;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyBoolean;
 import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.ArgumentMatchers.startsWith;
 import static org.mockito.Mockito.doAnswer;
@@ -41,6 +43,7 @@ class UpgradedCarrierTest {
     private final ServletInputStream in = mock(ServletInputStream.class);
     private final ServletOutputStream out = mock(ServletOutputStream.class);
     private final Carrier.Events events = mock(Carrier.Events.class);
+    private final Timers timers = mock(Timers.class);
     private final UpgradedCarrier carrier = new UpgradedCarrier();
     /** The bytes the next reads give, one array per read. */
     private final List<byte[]> reads = new ArrayList<>();
@@ -55,7 +58,7 @@ class UpgradedCarrierTest {
             System.arraycopy(next, 0, call.getArgument(0), call.getArgument(1), next.length);
             return next.length;
         });
-        carrier.bind(events);
+        carrier.bind(events, timers);
         carrier.init(connection);
     }
 
@@ -121,7 +124,7 @@ class UpgradedCarrierTest {
     }
 
     @Test
-    void aCloseIsOneCloseFrameThenTheStreamsAreClosedOnceItLeft() throws Exception {
+    void aCloseIsOneCloseFrameAndTheStreamsCloseWhenThePeerAnswersIt() throws Exception {
         when(out.isReady()).thenReturn(true);
         carrier.close(1008, "configuration changed");
         assertTrue(carrier.sendOwn());
@@ -131,8 +134,39 @@ class UpgradedCarrierTest {
         assertEquals(1008, ((frame.getValue()[2] & 0xff) << 8) | (frame.getValue()[3] & 0xff));
         assertFalse(carrier.sendOwn(), "one close frame");
         assertFalse(carrier.writable(), "nothing more is written");
+        // the peer sends on until it has read the close frame: read, not reset by a closed socket
+        verify(connection, never()).close();
+        reads.add(FrameDecoderTest.frame(true, 2, new byte[] {1, 2, 3}, 11));
+        carrier.onDataAvailable();
+        verify(events).binary(any(), eq(true));
+        verify(connection, never()).close();
+        reads.add(FrameDecoderTest.frame(true, 8, new byte[] {0x03, (byte) 0xf0}, 12));
+        carrier.onDataAvailable();
         verify(connection).close();
+        assertFalse(carrier.sendOwn(), "the answer is not answered");
         verify(events, never()).closed(anyInt(), any()); // the connection closed itself: no word back
+    }
+
+    @Test
+    void aPeerThatDoesNotAnswerTheCloseIsClosedAfterTheWait() throws Exception {
+        when(out.isReady()).thenReturn(true);
+        carrier.close(1001, "relay stopping");
+        assertTrue(carrier.sendOwn());
+        assertFalse(carrier.writable());
+        final ArgumentCaptor<Runnable> deadline = ArgumentCaptor.forClass(Runnable.class);
+        verify(timers).after(eq(UpgradedCarrier.CLOSE_ANSWER_NANOS), deadline.capture());
+        assertFalse(carrier.writable());
+        verify(timers, times(1)).after(anyLong(), any()); // one wait, however often the writer looks
+        verify(connection, never()).close();
+        deadline.getValue().run();
+        verify(connection).close();
+    }
+
+    @Test
+    void aCutClosesTheStreamsAtOnce() throws Exception {
+        carrier.close(1001, "relay stopping");
+        carrier.cut();
+        verify(connection).close();
     }
 
     @Test
