@@ -40,6 +40,12 @@ public final class Frames {
     public static final int MAX_NAME_BYTES = 255;
     /** The payload of PING and PONG. */
     public static final int PING_BYTES = 8;
+    /**
+     * How long either end that sent a WebSocket close frame waits for the other's answer before it
+     * ends the TCP connection anyway: ended sooner, the connection is reset by what the other end
+     * still sends, and the reset drops what was written but not yet carried.
+     */
+    public static final int CLOSE_ANSWER_SECONDS = 5;
     /** The WebSocket subprotocol (Sec-WebSocket-Protocol) of this version. */
     public static final String SUBPROTOCOL = "ptth-mux-1";
 

@@ -17,6 +17,7 @@ import java.util.logging.Logger;
 import org.ptth.protocol.Reasons;
 import org.ptth.protocol.mux.FrameParser;
 import org.ptth.protocol.mux.FrameType;
+import org.ptth.protocol.mux.Frames;
 import org.ptth.protocol.mux.MuxProtocolException;
 import org.ptth.protocol.mux.Payloads;
 import org.ptth.proxy.relayclient.RelayProblem;
@@ -45,8 +46,6 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
     private static final Logger LOG = Logger.getLogger(MuxLink.class.getName());
     /** Close codes of RFC 6455. */
     static final int NORMAL_CLOSURE = 1000;
-    /** How long a closing link waits for the relay's answer to its close frame before it cuts the connection. */
-    private static final long CLOSE_ANSWER_SECONDS = 5;
     static final int PROTOCOL_ERROR = 1002;
 
     /** Which connection of the proxy's life this is (1, 2, ...), set once it is up: for log lines. */
@@ -309,7 +308,8 @@ final class MuxLink implements WebSocket.Listener, FrameBatch.Events {
                     if (failure != null) {
                         ws.abort();
                     } else {
-                        CompletableFuture.delayedExecutor(CLOSE_ANSWER_SECONDS, TimeUnit.SECONDS).execute(ws::abort);
+                        CompletableFuture.delayedExecutor(Frames.CLOSE_ANSWER_SECONDS, TimeUnit.SECONDS)
+                                .execute(ws::abort);
                     }
                 });
             }

@@ -39,7 +39,7 @@ import org.ptth.relay.websocket.CloseCodes;
 public final class MuxRouter {
     private static final Logger LOG = Logger.getLogger(MuxRouter.class.getName());
     private static final long SWEEP_MILLIS = 1000;
-    /** How long a stopping relay waits for a connection's last frames to be written before it closes it anyway. */
+    /** How long a stopping relay waits for a connection's last frames to be written and its close answered before it cuts it. */
     static final long CLOSE_WAIT_MILLIS = 2000;
 
     /**

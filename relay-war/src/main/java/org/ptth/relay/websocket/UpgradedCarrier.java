@@ -42,7 +42,7 @@ public final class UpgradedCarrier implements HttpUpgradeHandler, ReadListener, 
     /** Bytes read in one go before the writes they caused are let out. */
     private static final int READS_PER_BATCH = 256 * 1024;
     /** How long the relay's close frame waits for the proxy's answer before the socket closes anyway. */
-    static final long CLOSE_ANSWER_NANOS = TimeUnit.SECONDS.toNanos(5);
+    static final long CLOSE_ANSWER_NANOS = TimeUnit.SECONDS.toNanos(Frames.CLOSE_ANSWER_SECONDS);
 
     private final FrameDecoder decoder = new FrameDecoder(this, Frames.MAX_MESSAGE_BYTES);
     private final AtomicBoolean over = new AtomicBoolean();
