@@ -62,6 +62,21 @@ class LinkRenewalTest {
         return service;
     }
 
+    /** A server proxy's two connections while a renewal waits: both sent LISTEN, the new one's PING is unanswered. */
+    private record Renewal(FakeMuxRelay.Peer first, FakeMuxRelay.Peer second) {
+    }
+
+    /** A server proxy on mux exposing echo, renewing its connection; the relay answers no PING until told. */
+    private Renewal renewalAwaitingItsPong() throws Exception {
+        rig.server(MuxRig.MUX, List.of(echo()));
+        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
+        first.expect(0, FrameType.LISTEN);
+        rig.relay.answerPings = false;
+        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
+        second.expect(0, FrameType.LISTEN);
+        return new Renewal(first, second);
+    }
+
     private static void dataBothWays(final FakeMuxRelay.Peer relay, final int number, final Socket service,
                                      final String text) throws Exception {
         final byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
@@ -133,12 +148,9 @@ class LinkRenewalTest {
 
     @Test
     void aReplacedConnectionWithNoTunnelStaysUntilTheRelayAnswersAPingSentAfterItsGoaway() throws Exception {
-        rig.server(MuxRig.MUX, List.of(echo()));
-        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
-        first.expect(0, FrameType.LISTEN);
-        rig.relay.answerPings = false;
-        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
-        second.expect(0, FrameType.LISTEN);
+        final Renewal renewal = renewalAwaitingItsPong();
+        final FakeMuxRelay.Peer first = renewal.first();
+        final FakeMuxRelay.Peer second = renewal.second();
         second.pong(second.lastPing);
         first.expect(0, FrameType.GOAWAY);
         // the relay has not read the GOAWAY yet (the PING after it is unanswered): an OPEN it routed
@@ -174,12 +186,9 @@ class LinkRenewalTest {
 
     @Test
     void aNewConnectionLostBeforeItTookOverLeavesTheOldOneInCharge() throws Exception {
-        rig.server(MuxRig.MUX, List.of(echo()));
-        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
-        first.expect(0, FrameType.LISTEN);
-        rig.relay.answerPings = false;
-        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
-        second.expect(0, FrameType.LISTEN);
+        final Renewal renewal = renewalAwaitingItsPong();
+        final FakeMuxRelay.Peer first = renewal.first();
+        final FakeMuxRelay.Peer second = renewal.second();
         second.close(1011);
         rig.nextLine("mux connection 2 lost before it took over from connection 1");
         rig.relay.answerPings = true;
@@ -196,13 +205,10 @@ class LinkRenewalTest {
 
     @Test
     void aRenewalCutShortByTheRelaysGoawayDoesNotStopTheNextRenewals() throws Exception {
-        rig.server(MuxRig.MUX, List.of(echo()));
-        final FakeMuxRelay.Peer first = rig.relay.nextConnection();
-        first.expect(0, FrameType.LISTEN);
         // the relay begins to stop while a renewal waits for its answer: GOAWAY on both connections
-        rig.relay.answerPings = false;
-        final FakeMuxRelay.Peer second = rig.relay.nextConnection();
-        second.expect(0, FrameType.LISTEN);
+        final Renewal renewal = renewalAwaitingItsPong();
+        final FakeMuxRelay.Peer first = renewal.first();
+        final FakeMuxRelay.Peer second = renewal.second();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MuxRig.WAIT_SECONDS);
         while (second.pings.get() == 0) {
             assertTrue(System.nanoTime() < deadline, "the new connection sent no PING");
