@@ -238,6 +238,9 @@ class TunnelFlowTest {
     void aFailedStreamEndsTheOthers() throws Exception {
         final Opened t = open("abort");
         final ChunkedUpload down = upload(SERVER_KEY, "v1/srv/downstream/" + t.id());
+        // A byte through it: the downstream is attached (one that comes after the tunnel ended gets 409).
+        down.write(new byte[] {2});
+        assertEquals(2, t.connect().body().read());
         // The client's upstream connection dies mid-body: half a chunk, then a reset.
         final ChunkedUpload up = upload(CLIENT_KEY, "v1/srv/upstream/" + t.id());
         up.writeRaw("10\r\nhalf");
