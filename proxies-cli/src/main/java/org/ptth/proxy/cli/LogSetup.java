@@ -9,13 +9,10 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import java.util.logging.StreamHandler;
 
-/** One line per record, on stderr or appended to a file: date, time, level, message. */
+/** One {@link LogLine} per record, on stderr or appended to a file. */
 final class LogSetup {
-
-    private static final String FORMAT = "%1$tF %1$tT %4$s %5$s%6$s%n";
 
     private LogSetup() {
     }
@@ -25,8 +22,6 @@ final class LogSetup {
      * @throws CliException (exit 3) when the log file cannot be opened
      */
     static void configure(final boolean verbose, final Path logFile) throws CliException {
-        // SimpleFormatter reads its format when constructed, so the property goes first
-        System.setProperty("java.util.logging.SimpleFormatter.format", FORMAT);
         final Handler handler;
         if (logFile == null) {
             handler = new ConsoleHandler();
@@ -39,7 +34,7 @@ final class LogSetup {
             }
             handler = new FlushingHandler(out);
         }
-        handler.setFormatter(new SimpleFormatter());
+        handler.setFormatter(new LogLine());
         handler.setLevel(verbose ? Level.FINE : Level.INFO);
         final Logger root = Logger.getLogger("");
         for (final Handler old : root.getHandlers()) {
@@ -56,7 +51,7 @@ final class LogSetup {
     private static final class FlushingHandler extends StreamHandler {
 
         FlushingHandler(final OutputStream out) {
-            super(out, new SimpleFormatter());
+            super(out, new LogLine());
         }
 
         @Override
