@@ -3,13 +3,13 @@ package org.ptth.relay.mux;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Function;
-import java.util.logging.Logger;
 
 import org.ptth.protocol.Refusal;
 import org.ptth.protocol.mux.Frames;
 import org.ptth.relay.auth.Principal;
 import org.ptth.relay.metrics.ByteCounts;
 import org.ptth.relay.metrics.TunnelMeter;
+import org.ptth.relay.registry.AuditLog;
 
 /**
  * One tunnel at the relay whose client or server (or both) speaks the multiplexed transport: the
@@ -25,7 +25,7 @@ import org.ptth.relay.metrics.TunnelMeter;
  * </pre>
  */
 public final class MuxTunnel implements ByteCounts {
-    private static final Logger AUDIT = Logger.getLogger("org.ptth.relay.audit");
+    private static final AuditLog AUDIT = new AuditLog(MuxTunnel.class);
 
     public enum State { WAITING, OFFERED, OPEN, CLOSED }
 
@@ -430,7 +430,7 @@ public final class MuxTunnel implements ByteCounts {
         clientSide.opened();
         meter = router.events().opened(client.name(), clientSide.address(), target.server(), target.port(),
                 clientSide.transport(), startNanos, this);
-        AUDIT.info(() -> "tunnel " + id + " opened: client " + client.name() + " from " + clientSide.address()
+        AUDIT.line("opened", () -> "tunnel " + id + " opened: client " + client.name() + " from " + clientSide.address()
                 + " to " + target + " served from " + serverSide.address() + " (" + transports() + ")");
     }
 
@@ -565,14 +565,14 @@ public final class MuxTunnel implements ByteCounts {
         finish();
         router.events().refused(client.name(), clientSide.address(), target.server(), target.port(),
                 clientSide.transport(), status, auditReason);
-        AUDIT.info(() -> "tunnel refused: client " + client.name() + " from " + clientSide.address() + " to " + target
+        AUDIT.line("refused", () -> "tunnel refused: client " + client.name() + " from " + clientSide.address() + " to " + target
                 + " after " + millis() + " ms: " + auditReason + " (" + transports() + ")");
     }
 
     private void closedEnd(final String why) {
         finish();
         router.events().closed(meter, why);
-        AUDIT.info(() -> "tunnel " + id + " closed: client " + client.name() + " to " + target + ", up " + upBytes
+        AUDIT.line("closed", () -> "tunnel " + id + " closed: client " + client.name() + " to " + target + ", up " + upBytes
                 + " bytes, down " + downBytes + " bytes, " + millis() + " ms, " + why + " (" + transports() + ")");
     }
 

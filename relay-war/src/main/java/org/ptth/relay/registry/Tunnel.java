@@ -13,7 +13,6 @@ import org.ptth.relay.pump.Splice;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Logger;
 
 /**
  * One tunnelled TCP connection at the relay, its whole life: the client's connect waits on its port
@@ -32,7 +31,7 @@ import java.util.logging.Logger;
  * </pre>
  */
 final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
-    private static final Logger AUDIT = Logger.getLogger("org.ptth.relay.audit");
+    private static final AuditLog AUDIT = new AuditLog(Tunnel.class);
 
     enum State { WAITING, OFFERED, OPEN, CLOSED }
 
@@ -271,7 +270,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
                 abort((upstreamGate.used() ? "downstream" : "upstream") + " call never came");
             }
         });
-        AUDIT.info(() -> "tunnel " + shortId() + " opened: client " + client.name() + " from " + clientAddress
+        AUDIT.line("opened", () -> "tunnel " + shortId() + " opened: client " + client.name() + " from " + clientAddress
                 + " to " + target + " served from " + serverAddress
                 + (connectDuplex || acceptDuplex ? " (duplex:" + (connectDuplex ? " client" : "")
                 + (acceptDuplex ? " server" : "") + ")" : ""));
@@ -404,7 +403,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
         connect.answer(status, reason, status == Refusal.NOT_ONLINE.status() ? 1 : 0, false);
         shared.events().get().refused(client.name(), clientAddress, target.server(), target.port(), transport(),
                 status, why);
-        AUDIT.info(() -> "tunnel refused: client " + client.name() + " from " + clientAddress + " to " + target
+        AUDIT.line("refused", () -> "tunnel refused: client " + client.name() + " from " + clientAddress + " to " + target
                 + " after " + millis() + " ms: " + why);
     }
 
@@ -418,7 +417,7 @@ final class Tunnel implements Splice.Events, Exchange.Failure, ByteCounts {
 
     private void closed(final String why) {
         shared.events().get().closed(meter, why);
-        AUDIT.info(() -> "tunnel " + shortId() + " closed: client " + client.name() + " to " + target
+        AUDIT.line("closed", () -> "tunnel " + shortId() + " closed: client " + client.name() + " to " + target
                 + ", up " + upstream.bytes() + " bytes, down " + downstream.bytes() + " bytes, "
                 + millis() + " ms, " + why);
     }
