@@ -37,7 +37,7 @@ final class LogLine extends Formatter {
 
     @Override
     public String format(final LogRecord record) {
-        final String message = formatMessage(record);
+        final String message = String.valueOf(formatMessage(record)); // a record without a message says null, as before
         final StringBuilder line = new StringBuilder(32 + message.length())
                 .append(stamp(record.getInstant())).append(' ')
                 .append(record.getLevel().getLocalizedName()).append(' ')

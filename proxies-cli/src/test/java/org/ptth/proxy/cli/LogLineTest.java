@@ -53,6 +53,11 @@ class LogLineTest {
     }
 
     @Test
+    void aRecordWithoutMessageIsStillALine() {
+        assertEquals("2026-12-06 01:34:04 SEVERE null" + NL, format.format(record(Level.SEVERE, null, "2026-12-06T01:34:04Z")));
+    }
+
+    @Test
     void aThrowableFollowsWithItsTrace() {
         final LogRecord record = record(Level.WARNING, "failed", "2026-12-06T01:34:04Z");
         record.setThrown(new IllegalStateException("broken pipe"));
