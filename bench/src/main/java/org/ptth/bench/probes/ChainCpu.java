@@ -207,7 +207,7 @@ public final class ChainCpu {
             for (final Map.Entry<String, long[]> group : after.processes().get(i).entrySet()) {
                 final long[] was = before.processes().get(i).getOrDefault(group.getKey(), new long[3]);
                 final long[] now = group.getValue();
-                final double us = (now[0] - was[0]) * 1e4 / operations; // a tick is 10 ms
+                final double us = (now[0] - was[0]) * 1e6 / ProcStat.TICKS_PER_SECOND / operations;
                 final double voluntary = (now[1] - was[1]) / (double) operations;
                 if (us < 0) {
                     // one of the group's threads ended (an idle compiler thread, say), taking its ticks along
@@ -226,11 +226,9 @@ public final class ChainCpu {
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
             for (final Path task : tasks) {
                 try {
-                    final String stat = Files.readString(task.resolve("stat"));
-                    final String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
-                    final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    final long[] group = groups.computeIfAbsent(name, n -> new long[3]);
-                    group[0] += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                    final String stat = ProcStat.read(task.resolve("stat"));
+                    final long[] group = groups.computeIfAbsent(command(stat).replaceAll("[0-9]+", "#"), n -> new long[3]);
+                    group[0] += ProcStat.cpuTicks(stat);
                     for (final String line : Files.readAllLines(task.resolve("status"))) {
                         if (line.startsWith("voluntary_ctxt_switches")) {
                             group[1] += Long.parseLong(line.split("\\s+")[1]);
@@ -246,15 +244,20 @@ public final class ChainCpu {
         return groups;
     }
 
+    /** The command name of a /proc stat line: field 2, in parentheses (it may hold parentheses itself). */
+    private static String command(final String stat) {
+        return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    }
+
     /** CPU seconds of every ssh and sshd process of the machine (the ssh -L column's client and server). */
     private static double sshCpuSeconds() throws IOException {
         double seconds = 0;
         try (DirectoryStream<Path> all = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (final Path process : all) {
                 try {
-                    final String stat = Files.readString(process.resolve("stat"));
-                    if (stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith("ssh")) {
-                        seconds += ProcStat.cpuSeconds(Long.parseLong(process.getFileName().toString()));
+                    final String stat = ProcStat.read(process.resolve("stat"));
+                    if (command(stat).startsWith("ssh")) {
+                        seconds += ProcStat.cpuTicks(stat) / ProcStat.TICKS_PER_SECOND;
                     }
                 } catch (final IOException | RuntimeException ended) {
                     // gone meanwhile
