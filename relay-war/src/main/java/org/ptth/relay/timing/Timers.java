@@ -1,8 +1,7 @@
 package org.ptth.relay.timing;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -12,21 +11,27 @@ import java.util.logging.Logger;
  * the tunnels' deadlines (mux tunnels' included), the refuse call's wait for its reason, the periodic
  * checks (the mux connections' sweep included). A task that throws is logged and does not stop the
  * thread. Stopped with the web application.
+ * <p>
+ * A cancelled task leaves the queue at once. Most deadlines are cancelled (a tunnel's accept.timeout
+ * when the server accepts), and one left queued would wake the thread when it came due: a wake-up per
+ * tunnel, seconds after it opened. Gone, the thread wakes only for the once-a-second sweep while the
+ * deadlines lie further ahead than that (connect.wait and accept.timeout are seconds).
  */
 public final class Timers {
     private static final Logger LOG = Logger.getLogger(Timers.class.getName());
 
-    private final ScheduledExecutorService thread;
+    private final ScheduledThreadPoolExecutor thread;
     /** The thread itself, once started: stop() waits for it to be gone, not just idle. */
     private volatile Thread worker;
 
     public Timers() {
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.thread = new ScheduledThreadPoolExecutor(1, r -> {
             final Thread t = new Thread(r, "ptth-relay-timer");
             t.setDaemon(true);
             worker = t;
             return t;
         });
+        thread.setRemoveOnCancelPolicy(true);
     }
 
     /** Runs a task every {@code millis}, the first time after one period. */
@@ -37,6 +42,11 @@ public final class Timers {
     /** Runs a task once after {@code nanos} (at once if not positive); the future cancels it. */
     public ScheduledFuture<?> after(final long nanos, final Runnable task) {
         return thread.schedule(logged(task, "timer task failed"), Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** Tasks waiting for their time, periodic ones included (tests). */
+    int queued() {
+        return thread.getQueue().size();
     }
 
     /**
