@@ -8,10 +8,13 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -22,8 +25,23 @@ import org.ptth.protocol.mux.Frames;
  * are open, this is the only thread that waits for them. Other threads hand it work with
  * {@link #execute} and change what a socket waits for with {@link #interest}; after each round of
  * ready sockets it runs the round hooks (the connections flush the frames the round gathered).
+ * It also keeps the deadlines of its sockets (a target's connect timeout): the selector's wait ends
+ * at the earliest, so a deadline cancelled in time costs no thread a wake-up, as one on a timer
+ * thread would when it came due.
  */
 final class ChannelLoop implements Closeable {
+
+    /** A task the loop runs at a set time unless cancelled first. */
+    static final class Deadline {
+        private final long atNanos;
+        private final Runnable task;
+        private volatile boolean cancelled;
+
+        private Deadline(final long atNanos, final Runnable task) {
+            this.atNanos = atNanos;
+            this.task = task;
+        }
+    }
 
     /** What a registered socket does when it is ready; runs on the loop thread. */
     interface Handler {
@@ -38,6 +56,8 @@ final class ChannelLoop implements Closeable {
     private final List<Runnable> roundHooks = new CopyOnWriteArrayList<>();
     /** The loop thread's buffer for socket reads: one for all tunnels, so an idle tunnel holds none. */
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(Frames.MAX_PAYLOAD);
+    /** Earliest first; loop thread only. */
+    private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>(Comparator.comparingLong(d -> d.atNanos));
     private volatile boolean closed;
 
     ChannelLoop(final String name) throws IOException {
@@ -76,6 +96,29 @@ final class ChannelLoop implements Closeable {
         }
     }
 
+    /** Runs {@code task} on the loop thread after {@code millis} unless cancelled; call on the loop thread. */
+    Deadline after(final long millis, final Runnable task) {
+        final Deadline deadline = new Deadline(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis), task);
+        deadlines.add(deadline);
+        return deadline;
+    }
+
+    /**
+     * Cancels a deadline, from any thread. On the loop thread it leaves the queue at once (cheap: the
+     * one cancelled is mostly the earliest); from another it is dropped when it comes due.
+     */
+    void cancel(final Deadline deadline) {
+        deadline.cancelled = true;
+        if (inLoop()) {
+            deadlines.remove(deadline);
+        }
+    }
+
+    /** Deadlines not yet run nor dropped (tests). */
+    int deadlinesQueued() {
+        return deadlines.size();
+    }
+
     /** Whether the caller is the loop thread. */
     boolean inLoop() {
         return Thread.currentThread() == thread;
@@ -98,7 +141,8 @@ final class ChannelLoop implements Closeable {
     private void run() {
         while (!closed) {
             try {
-                selector.select();
+                selector.select(untilNextDeadline());
+                runDeadlines();
                 runTasks();
                 final Iterator<SelectionKey> ready = selector.selectedKeys().iterator();
                 while (ready.hasNext()) {
@@ -128,10 +172,46 @@ final class ChannelLoop implements Closeable {
         }
     }
 
+    /** Milliseconds the selector may wait: until the earliest deadline, at least 1; 0 (no limit) without one. */
+    private long untilNextDeadline() {
+        Deadline next;
+        while ((next = deadlines.peek()) != null && next.cancelled) {
+            deadlines.poll();
+        }
+        if (next == null) {
+            return 0;
+        }
+        final long nanos = next.atNanos - System.nanoTime();
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999));
+    }
+
+    private void runDeadlines() {
+        final long now = System.nanoTime();
+        Deadline next;
+        while ((next = deadlines.peek()) != null && (next.cancelled || next.atNanos - now <= 0)) {
+            deadlines.poll();
+            if (!next.cancelled) {
+                runSafely(next.task);
+            }
+        }
+    }
+
     private void runTasks() {
         Runnable task;
         while ((task = tasks.poll()) != null) {
+            runSafely(task);
+        }
+    }
+
+    /**
+     * One task's bug must not stop every tunnel, nor strand the tasks queued behind it: their
+     * wake-up may be spent already, and the selector would wait on without them.
+     */
+    private static void runSafely(final Runnable task) {
+        try {
             task.run();
+        } catch (final RuntimeException bug) {
+            LOG.log(Level.WARNING, "channel loop: " + bug, bug);
         }
     }
 

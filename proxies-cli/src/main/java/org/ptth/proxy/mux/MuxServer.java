@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -42,7 +41,6 @@ final class MuxServer implements LinkKeeper.Side, AutoCloseable {
 
     private final String server;
     private final LiveTunnels live;
-    private final ScheduledExecutorService timer;
     private final Runnable fourStream;
     /**
      * Where a target's host name is looked up: not on the thread that delivers the link's frames
@@ -60,10 +58,9 @@ final class MuxServer implements LinkKeeper.Side, AutoCloseable {
      * @param fourStream starts the four-stream listen polls (auto mode, after falling back); runs once
      */
     MuxServer(final String server, final List<Exposure> exposures, final LiveTunnels live,
-              final ScheduledExecutorService timer, final Runnable fourStream) {
+              final Runnable fourStream) {
         this.server = server;
         this.live = live;
-        this.timer = timer;
         this.fourStream = fourStream;
         this.exposures = index(exposures);
         lookups.allowCoreThreadTimeOut(true);
@@ -176,11 +173,10 @@ final class MuxServer implements LinkKeeper.Side, AutoCloseable {
             on.loop().execute(() -> tunnel.refuseTarget(String.valueOf(failed.getMessage())));
             return;
         }
-        tunnel.connectTimeout(timer.schedule(() -> tunnel.connectTimedOut(TARGET_CONNECT_MILLIS),
-                TARGET_CONNECT_MILLIS, TimeUnit.MILLISECONDS));
         on.loop().execute(() -> {
             tunnel.register(true);
             tunnel.connectable();
+            tunnel.connectWithin(TARGET_CONNECT_MILLIS);
         });
     }
 

@@ -82,7 +82,7 @@ public final class MuxTransport implements AutoCloseable {
     public static MuxTransport server(final Relay relay, final TunnelSettings settings, final String name,
                                       final List<Exposure> exposures, final ServerTerminator terminator) {
         final ScheduledExecutorService timer = timer();
-        final MuxServer side = new MuxServer(name, exposures, terminator.live(), timer, terminator::start);
+        final MuxServer side = new MuxServer(name, exposures, terminator.live(), terminator::start);
         return new MuxTransport(keeper(relay, name, settings, timer, side, "server"), side);
     }
 

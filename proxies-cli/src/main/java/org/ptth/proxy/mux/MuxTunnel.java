@@ -64,7 +64,8 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
     private long fromSocket;
     private long toSocket;
     /** What the server proxy's target connect waits on; cancelled once it is decided. */
-    private java.util.concurrent.ScheduledFuture<?> connectTimeout;
+    /** Server: while the target connect goes on in the background. */
+    private ChannelLoop.Deadline connectDeadline;
     private String refusedTarget;
 
     /**
@@ -119,10 +120,10 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
         return true;
     }
 
-    synchronized void connectTimeout(final java.util.concurrent.ScheduledFuture<?> timeout) {
-        this.connectTimeout = timeout;
-        if (phase != Phase.OPENING) {
-            timeout.cancel(false);
+    /** Server: a connect still under way is given {@code millis} more; on the loop thread. */
+    synchronized void connectWithin(final long millis) {
+        if (phase == Phase.OPENING) {
+            connectDeadline = loop.after(millis, () -> connectTimedOut(millis));
         }
     }
 
@@ -177,16 +178,14 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
         connected();
     }
 
-    /** Server: the connect timer ran out. */
-    void connectTimedOut(final long millis) {
-        loop.execute(() -> {
-            synchronized (this) {
-                if (phase != Phase.OPENING) {
-                    return;
-                }
+    /** Server: the connect's deadline passed; on the loop thread. */
+    private void connectTimedOut(final long millis) {
+        synchronized (this) {
+            if (phase != Phase.OPENING) {
+                return;
             }
-            refuseTarget("connect timed out after " + millis + " ms");
-        });
+        }
+        refuseTarget("connect timed out after " + millis + " ms");
     }
 
     /** Server: the target is connected: OPENED goes out, the first bytes are written, reading starts. */
@@ -197,8 +196,8 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
                 return;
             }
             phase = Phase.OPEN;
-            if (connectTimeout != null) {
-                connectTimeout.cancel(false);
+            if (connectDeadline != null) {
+                loop.cancel(connectDeadline);
             }
             link.batch().opened(number);
             grant = writeQueued();
@@ -473,8 +472,8 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
             }
             phase = Phase.OVER;
             queue = null;
-            if (connectTimeout != null) {
-                connectTimeout.cancel(false);
+            if (connectDeadline != null) {
+                loop.cancel(connectDeadline);
             }
             up = side == Side.CLIENT ? fromSocket : toSocket;
             down = side == Side.CLIENT ? toSocket : fromSocket;
