@@ -160,17 +160,26 @@ final class MuxServer implements LinkKeeper.Side, AutoCloseable {
         return lookups.isShutdown();
     }
 
-    /** Starts the non-blocking connect to the target; the channel loop takes it from there. */
+    /** Starts the non-blocking connect to the target; the channel loop takes it from there, or watches the connected socket. */
     private void connect(final MuxLink on, final MuxTunnel tunnel, final SocketChannel channel,
                          final InetSocketAddress target) {
         if (target.isUnresolved()) {
             on.loop().execute(() -> tunnel.refuseTarget("unknown host " + target.getHostString()));
             return;
         }
+        final boolean connected;
         try {
             channel.connect(target);
+            // A target next door (loopback, the LAN) has mostly answered by now: then OPENED and the
+            // first bytes leave from this thread, without waiting for the loop to wake up.
+            connected = channel.finishConnect();
         } catch (final IOException | RuntimeException failed) {
             on.loop().execute(() -> tunnel.refuseTarget(String.valueOf(failed.getMessage())));
+            return;
+        }
+        if (connected) {
+            tunnel.connectedAtOnce();
+            on.loop().execute(() -> tunnel.register(false));
             return;
         }
         on.loop().execute(() -> {

@@ -178,6 +178,12 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
         connected();
     }
 
+    /** Server: the target connected at once, on the thread that asked; the loop registers the socket next. */
+    void connectedAtOnce() {
+        connected();
+        flushUnlessLoop();
+    }
+
     /** Server: the connect's deadline passed; on the loop thread. */
     private void connectTimedOut(final long millis) {
         synchronized (this) {
