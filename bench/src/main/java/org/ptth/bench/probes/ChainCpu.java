@@ -23,6 +23,7 @@ import org.ptth.bench.chain.Services;
 import org.ptth.bench.chain.SshServer;
 import org.ptth.bench.load.EchoClient;
 import org.ptth.bench.load.Pgbench;
+import org.ptth.bench.load.RedisBenchmark;
 import org.ptth.bench.stats.Samples;
 
 /**
@@ -36,8 +37,11 @@ import org.ptth.bench.stats.Samples;
  *   scripts/probes/chain-cpu setup     1,000 sequential echo setups after 1,000, three rounds
  *   scripts/probes/chain-cpu first     the first 300 setups after start, by the hundred
  *   scripts/probes/chain-cpu pgbench   pgbench -c 8 -j 2 -T 10 straight, through ssh -L, twice through ptth
+ *   scripts/probes/chain-cpu redis     redis-benchmark -c 50 -n 100000 GET and SET, the same four ways
  *   scripts/probes/chain-cpu fresh     20,000 echo pings to warm the chain, then 4 x 5,000 redis PINGs
  *                                      through a client proxy that had carried nothing
+ *   scripts/probes/chain-cpu ssh       the bench's ssh ping-pong through cat (5,000 lines after 200), once
+ *                                      through ssh -L, then four sessions in a row through ptth
  * </pre>
  *
  * Threads are grouped by name with the digits taken out (Tomcat's threads, say, are
@@ -53,8 +57,8 @@ public final class ChainCpu {
     }
 
     public static void main(final String[] args) throws Exception {
-        if (args.length != 3 || !List.of("setup", "first", "pgbench", "fresh").contains(args[2])) {
-            System.err.println("usage: ChainCpu ROOT TOMCAT_HOME setup|first|pgbench|fresh");
+        if (args.length != 3 || !List.of("setup", "first", "pgbench", "redis", "fresh", "ssh").contains(args[2])) {
+            System.err.println("usage: ChainCpu ROOT TOMCAT_HOME setup|first|pgbench|redis|fresh|ssh");
             System.exit(64);
         }
         new ChainCpu().run(Path.of(args[0]), Path.of(args[1]), args[2]);
@@ -79,7 +83,12 @@ public final class ChainCpu {
                 final int pg = Postgres.start(processes, bin, out.resolve("postgres"));
                 Pgbench.init(pg, Postgres.USER, Postgres.DATABASE, 10);
                 services.put(Services.POSTGRES, pg);
+            }
+            if (List.of("pgbench", "redis", "ssh").contains(mode)) {
                 sshd = SshServer.start(processes, out.resolve("sshd"));
+            }
+            if (mode.equals("ssh")) {
+                services.put(Services.SSH, sshd.port());
             }
             final Ptth.Keys keys = Ptth.keys(launcher, proxyJar, out.resolve("keys"), List.of("bench"),
                     Map.of("limit.tunnels-per-client", "4096"));
@@ -93,6 +102,8 @@ public final class ChainCpu {
                 case "setup" -> setups(ptth, echo);
                 case "first" -> firstSetups(ptth, echo);
                 case "pgbench" -> pgbench(processes, ptth, sshd, services.get(Services.POSTGRES));
+                case "redis" -> redis(processes, ptth, sshd, services.get(Services.REDIS));
+                case "ssh" -> sshPingPong(processes, ptth, sshd, out);
                 default -> freshClient(ptth, echo);
             }
         } finally {
@@ -132,22 +143,75 @@ public final class ChainCpu {
             throws IOException {
         pids[1] = ptth.clientPid(Services.POSTGRES);
         final int viaSsh = Forwarders.sshL(processes, sshd, Map.of(Services.POSTGRES, direct)).get(Services.POSTGRES);
-        final int viaPtth = ptth.ports().get(Services.POSTGRES);
+        throughWays("pgbench", "TPS", "transaction", direct, viaSsh, ptth.ports().get(Services.POSTGRES), port -> {
+            final double tps = Pgbench.run(port, Postgres.USER, Postgres.DATABASE, 8, 2, 10);
+            return new double[] {tps, Math.round(tps * 10)};
+        });
+    }
+
+    private void redis(final Processes processes, final Ptth ptth, final SshServer.Running sshd, final int direct)
+            throws IOException {
+        pids[1] = ptth.clientPid(Services.REDIS);
+        final int viaSsh = Forwarders.sshL(processes, sshd, Map.of(Services.REDIS, direct)).get(Services.REDIS);
+        final int requests = 100_000;
+        throughWays("redis-benchmark -c 50 GET", "req/s", "request", direct, viaSsh, ptth.ports().get(Services.REDIS),
+                port -> new double[] {RedisBenchmark.run(port, 50, 1, requests).get("GET"), 2 * requests});
+    }
+
+    /** A load through one way: its rate, and how many operations it made. */
+    private interface Load {
+        double[] run(int port) throws IOException;
+    }
+
+    /**
+     * The load straight, through ssh -L (with the CPU of every ssh and sshd process) and twice through
+     * ptth, with how busy the machine was: on two cores the load shares them with the path.
+     */
+    private void throughWays(final String name, final String unit, final String operation, final int direct,
+                             final int viaSsh, final int viaPtth, final Load load) throws IOException {
         final String[] ways = {"direct", "ssh -L", "ptth", "ptth again"};
         final int[] ports = {direct, viaSsh, viaPtth, viaPtth};
         for (int i = 0; i < ways.length; i++) {
             final Snapshot before = snapshot();
             final double sshBefore = sshCpuSeconds();
             final long[] machineBefore = machine();
-            final double tps = Pgbench.run(ports[i], Postgres.USER, Postgres.DATABASE, 8, 2, 10);
+            final double[] result = load.run(ports[i]);
             final long[] machineAfter = machine();
-            final long transactions = Math.round(tps * 10);
+            final long operations = (long) result[1];
             final double busy = 100.0 * (1 - (double) (machineAfter[1] - machineBefore[1]) / (machineAfter[0] - machineBefore[0]));
-            String line = String.format("pgbench %s: %.0f TPS, machine %.0f %% busy", ways[i], tps, busy);
+            String line = String.format("%s %s: %.0f %s, machine %.0f %% busy", name, ways[i], result[0], unit, busy);
             if (i == 1) {
-                line += String.format(", ssh + sshd %.0f us per transaction", (sshCpuSeconds() - sshBefore) * 1e6 / transactions);
+                line += String.format(", ssh + sshd %.1f us per %s", (sshCpuSeconds() - sshBefore) * 1e6 / operations,
+                        operation);
             }
-            report(line, before, transactions);
+            report(line, before, operations);
+        }
+    }
+
+    /**
+     * The bench's ssh ping-pong, once through ssh -L and then session after session through the
+     * same ptth chain: how far its p99 is the fresh proxies' warm-up.
+     */
+    private void sshPingPong(final Processes processes, final Ptth ptth, final SshServer.Running sshd, final Path out)
+            throws IOException {
+        pids[1] = ptth.clientPid(Services.SSH);
+        final int viaSsh = Forwarders.sshL(processes, sshd, Map.of(Services.SSH, sshd.port())).get(Services.SSH);
+        final int viaPtth = ptth.ports().get(Services.SSH);
+        final String[] ways = {"ssh -L", "ptth, session 1", "ptth, session 2", "ptth, session 3", "ptth, session 4"};
+        for (int i = 0; i < ways.length; i++) {
+            final Snapshot before = snapshot();
+            final double sshBefore = sshCpuSeconds();
+            final long[] nanos = sshd.client().pingPong(i == 0 ? viaSsh : viaPtth, 200, 5000,
+                    out.resolve("ssh-" + i + ".log"));
+            final long over = java.util.Arrays.stream(nanos).filter(n -> n > 1_000_000).count();
+            String line = String.format("ssh ping-pong, %s: %s, %d over 1 ms", ways[i], p50p99(nanos, 1e3, "us"), over);
+            if (i == 0) {
+                // the session's own ssh and sshd have ended by now, their CPU gone with them: what is
+                // left is the forwarder's ssh and sshd, which stay
+                line += String.format("; the ssh -L forwarder (ssh + sshd) %.0f us per line",
+                        (sshCpuSeconds() - sshBefore) * 1e6 / 5200);
+            }
+            report(line, before, 5200);
         }
     }
 
