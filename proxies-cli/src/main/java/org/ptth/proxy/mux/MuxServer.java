@@ -142,7 +142,10 @@ final class MuxServer implements LinkKeeper.Side, AutoCloseable {
             connect(on, tunnel, channel, target.toAddress());
         } else {
             try {
-                lookups.execute(() -> connect(on, tunnel, channel, resolver.apply(target)));
+                lookups.execute(() -> {
+                    connect(on, tunnel, channel, resolver.apply(target));
+                    on.batch().flush(); // an OPENED of this thread: no received message's end sends it
+                });
             } catch (final RejectedExecutionException closed) {
                 tunnel.refuseTarget("the server proxy stopped");
             }

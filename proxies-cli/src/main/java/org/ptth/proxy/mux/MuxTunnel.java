@@ -178,10 +178,12 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
         connected();
     }
 
-    /** Server: the target connected at once, on the thread that asked; the loop registers the socket next. */
+    /**
+     * Server: the target connected at once, on the thread that asked; the loop registers the socket
+     * next. The OPENED leaves with the frames that the caller flushes.
+     */
     void connectedAtOnce() {
         connected();
-        flushUnlessLoop();
     }
 
     /** Server: the connect's deadline passed; on the loop thread. */
