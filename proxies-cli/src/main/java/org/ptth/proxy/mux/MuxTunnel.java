@@ -63,8 +63,7 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
     private boolean outputShut;
     private long fromSocket;
     private long toSocket;
-    /** What the server proxy's target connect waits on; cancelled once it is decided. */
-    /** Server: while the target connect goes on in the background. */
+    /** Server: the deadline of a target connect that goes on in the background; cancelled once it is decided. */
     private ChannelLoop.Deadline connectDeadline;
     private String refusedTarget;
 
