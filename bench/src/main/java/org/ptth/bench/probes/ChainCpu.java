@@ -40,6 +40,8 @@ import org.ptth.bench.stats.Samples;
  *   scripts/probes/chain-cpu redis     redis-benchmark -c 50 -n 100000 GET and SET, the same four ways
  *   scripts/probes/chain-cpu fresh     20,000 echo pings to warm the chain, then 4 x 5,000 redis PINGs
  *                                      through a client proxy that had carried nothing
+ *   scripts/probes/chain-cpu scp       the bench's scp download of 64 MiB: straight to sshd, through ssh -L,
+ *                                      twice through ptth, with the CPU of the rest of the machine
  *   scripts/probes/chain-cpu ssh       the bench's ssh ping-pong through cat (5,000 lines after 200), once
  *                                      through ssh -L, then four sessions in a row through ptth
  * </pre>
@@ -57,8 +59,8 @@ public final class ChainCpu {
     }
 
     public static void main(final String[] args) throws Exception {
-        if (args.length != 3 || !List.of("setup", "first", "pgbench", "redis", "fresh", "ssh").contains(args[2])) {
-            System.err.println("usage: ChainCpu ROOT TOMCAT_HOME setup|first|pgbench|redis|fresh|ssh");
+        if (args.length != 3 || !List.of("setup", "first", "pgbench", "redis", "fresh", "ssh", "scp").contains(args[2])) {
+            System.err.println("usage: ChainCpu ROOT TOMCAT_HOME setup|first|pgbench|redis|fresh|ssh|scp");
             System.exit(64);
         }
         new ChainCpu().run(Path.of(args[0]), Path.of(args[1]), args[2]);
@@ -84,10 +86,10 @@ public final class ChainCpu {
                 Pgbench.init(pg, Postgres.USER, Postgres.DATABASE, 10);
                 services.put(Services.POSTGRES, pg);
             }
-            if (List.of("pgbench", "redis", "ssh").contains(mode)) {
+            if (List.of("pgbench", "redis", "ssh", "scp").contains(mode)) {
                 sshd = SshServer.start(processes, out.resolve("sshd"));
             }
-            if (mode.equals("ssh")) {
+            if (mode.equals("ssh") || mode.equals("scp")) {
                 services.put(Services.SSH, sshd.port());
             }
             final Ptth.Keys keys = Ptth.keys(launcher, proxyJar, out.resolve("keys"), List.of("bench"),
@@ -104,6 +106,7 @@ public final class ChainCpu {
                 case "pgbench" -> pgbench(processes, ptth, sshd, services.get(Services.POSTGRES));
                 case "redis" -> redis(processes, ptth, sshd, services.get(Services.REDIS));
                 case "ssh" -> sshPingPong(processes, ptth, sshd, out);
+                case "scp" -> scpDownload(processes, ptth, sshd, out);
                 default -> freshClient(ptth, echo);
             }
         } finally {
@@ -212,6 +215,43 @@ public final class ChainCpu {
                         (sshCpuSeconds() - sshBefore) * 1e6 / 5200);
             }
             report(line, before, 5200);
+        }
+    }
+
+    /**
+     * The bench's scp download, per MiB: each of the three processes' CPU, and that of the rest of the
+     * machine (scp, ssh and sshd, whose session processes end before they can be read one by one).
+     */
+    private void scpDownload(final Processes processes, final Ptth ptth, final SshServer.Running sshd, final Path out)
+            throws IOException {
+        pids[1] = ptth.clientPid(Services.SSH);
+        final int viaSsh = Forwarders.sshL(processes, sshd, Map.of(Services.SSH, sshd.port())).get(Services.SSH);
+        final int viaPtth = ptth.ports().get(Services.SSH);
+        final int mib = 64;
+        final Path source = out.resolve("scp-source.bin");
+        final byte[] bytes = new byte[mib << 20];
+        new java.util.SplittableRandom(64).nextBytes(bytes);
+        Files.write(source, bytes);
+        final String[] ways = {"direct", "ssh -L", "ptth", "ptth again"};
+        final int[] ports = {sshd.port(), viaSsh, viaPtth, viaPtth};
+        for (int i = 0; i < ways.length; i++) {
+            final Path back = out.resolve("scp-back-" + i + ".bin");
+            final Snapshot before = snapshot();
+            final long[] machineBefore = machine();
+            final double seconds = sshd.client().scp(ports[i], sshd.client().target() + ":" + source, back.toString());
+            final long[] machineAfter = machine();
+            final Snapshot after = snapshot();
+            if (Files.mismatch(source, back) != -1) {
+                throw new IOException("the copy through " + ways[i] + " differs from its source");
+            }
+            double ours = 0;
+            for (int p = 0; p < pids.length; p++) {
+                ours += after.cpuSeconds()[p] - before.cpuSeconds()[p];
+            }
+            final double busy = (double) (machineAfter[0] - machineBefore[0] - (machineAfter[1] - machineBefore[1]))
+                    / ProcStat.TICKS_PER_SECOND;
+            report(String.format("scp download of %d MiB, %s: %.1f MB/s, the rest of the machine %.1f ms of CPU per MiB",
+                    mib, ways[i], (mib << 20) / seconds / 1e6, (busy - ours) * 1e3 / mib), before, mib);
         }
     }
 
