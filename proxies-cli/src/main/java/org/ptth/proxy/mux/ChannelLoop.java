@@ -188,7 +188,7 @@ final class ChannelLoop implements Closeable {
     private void runDeadlines() {
         final long now = System.nanoTime();
         Deadline next;
-        while ((next = deadlines.peek()) != null && (next.cancelled || next.atNanos - now <= 0)) {
+        while ((next = deadlines.peek()) != null && next.atNanos - now <= 0) {
             deadlines.poll();
             if (!next.cancelled) {
                 runSafely(next.task);

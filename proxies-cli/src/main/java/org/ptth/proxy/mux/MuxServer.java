@@ -181,7 +181,7 @@ final class MuxServer implements LinkKeeper.Side, AutoCloseable {
             return;
         }
         if (connected) {
-            tunnel.connectedAtOnce();
+            tunnel.connected();
             on.loop().execute(() -> tunnel.register(false));
             return;
         }

@@ -177,14 +177,6 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
         connected();
     }
 
-    /**
-     * Server: the target connected at once, on the thread that asked; the loop registers the socket
-     * next. The OPENED leaves with the frames that the caller flushes.
-     */
-    void connectedAtOnce() {
-        connected();
-    }
-
     /** Server: the connect's deadline passed; on the loop thread. */
     private void connectTimedOut(final long millis) {
         synchronized (this) {
@@ -195,8 +187,12 @@ final class MuxTunnel implements LiveTunnel, ChannelLoop.Handler {
         refuseTarget("connect timed out after " + millis + " ms");
     }
 
-    /** Server: the target is connected: OPENED goes out, the first bytes are written, reading starts. */
-    private void connected() {
+    /**
+     * Server: the target is connected: OPENED goes out, the first bytes are written, reading starts.
+     * On the loop, or on the thread that asked when the connect finished at once (the loop registers
+     * the socket next); the OPENED leaves with the frames that thread flushes.
+     */
+    void connected() {
         int grant;
         synchronized (this) {
             if (phase != Phase.OPENING) {
