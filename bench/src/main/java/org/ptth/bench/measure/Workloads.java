@@ -19,7 +19,8 @@ import org.ptth.bench.stats.Samples;
 /** The programs people forward, through one way: redis-benchmark, pgbench, ssh and scp. */
 public final class Workloads {
 
-    private static final int SCP_BYTES = 64 << 20;
+    /** What scp copies each way: random bytes, so that nothing on the way can compress them. */
+    public static final int SCP_BYTES = 64 << 20;
 
     private final Results results;
     private final boolean quick;
@@ -108,12 +109,7 @@ public final class Workloads {
         results.put(SSH_P99, way.column(), p[1]);
         results.note(SSH_P50, count + " lines after 200 unmeasured ones, one session");
 
-        final Path local = dir.resolve("scp-source.bin");
-        if (!Files.exists(local)) {
-            final byte[] bytes = new byte[SCP_BYTES];
-            new SplittableRandom(64).nextBytes(bytes);
-            Files.write(local, bytes);
-        }
+        final Path local = scpSource(dir);
         final Path remote = dir.resolve("scp-remote-" + safe(way) + ".bin");
         final Path back = dir.resolve("scp-back-" + safe(way) + ".bin");
         Files.deleteIfExists(remote);
@@ -130,6 +126,17 @@ public final class Workloads {
         results.put(SCP_UP, way.column(), SCP_BYTES / 1e6 / up);
         results.put(SCP_DOWN, way.column(), SCP_BYTES / 1e6 / down);
         results.note(SCP_UP, "wall time of scp, login included; both copies compared byte for byte");
+    }
+
+    /** The file scp copies, {@link #SCP_BYTES} random bytes in {@code dir}, written the first time. */
+    public static Path scpSource(final Path dir) throws IOException {
+        final Path source = dir.resolve("scp-source.bin");
+        if (!Files.exists(source)) {
+            final byte[] bytes = new byte[SCP_BYTES];
+            new SplittableRandom(64).nextBytes(bytes);
+            Files.write(source, bytes);
+        }
+        return source;
     }
 
     private static String safe(final Way way) {

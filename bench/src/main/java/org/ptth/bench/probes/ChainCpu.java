@@ -24,6 +24,7 @@ import org.ptth.bench.chain.SshServer;
 import org.ptth.bench.load.EchoClient;
 import org.ptth.bench.load.Pgbench;
 import org.ptth.bench.load.RedisBenchmark;
+import org.ptth.bench.measure.Workloads;
 import org.ptth.bench.stats.Samples;
 
 /**
@@ -52,6 +53,7 @@ import org.ptth.bench.stats.Samples;
 public final class ChainCpu {
 
     private static final String[] ROLES = {"relay", "client proxy", "server proxy"};
+    private static final List<String> MODES = List.of("setup", "first", "pgbench", "redis", "fresh", "ssh", "scp");
 
     private final long[] pids = new long[3];
 
@@ -59,8 +61,8 @@ public final class ChainCpu {
     }
 
     public static void main(final String[] args) throws Exception {
-        if (args.length != 3 || !List.of("setup", "first", "pgbench", "redis", "fresh", "ssh", "scp").contains(args[2])) {
-            System.err.println("usage: ChainCpu ROOT TOMCAT_HOME setup|first|pgbench|redis|fresh|ssh|scp");
+        if (args.length != 3 || !MODES.contains(args[2])) {
+            System.err.println("usage: ChainCpu ROOT TOMCAT_HOME " + String.join("|", MODES));
             System.exit(64);
         }
         new ChainCpu().run(Path.of(args[0]), Path.of(args[1]), args[2]);
@@ -181,7 +183,7 @@ public final class ChainCpu {
             final double[] result = load.run(ports[i]);
             final long[] machineAfter = machine();
             final long operations = (long) result[1];
-            final double busy = 100.0 * (1 - (double) (machineAfter[1] - machineBefore[1]) / (machineAfter[0] - machineBefore[0]));
+            final double busy = 100.0 * busyTicks(machineBefore, machineAfter) / (machineAfter[0] - machineBefore[0]);
             String line = String.format("%s %s: %.0f %s, machine %.0f %% busy", name, ways[i], result[0], unit, busy);
             if (i == 1) {
                 line += String.format(", ssh + sshd %.1f us per %s", (sshCpuSeconds() - sshBefore) * 1e6 / operations,
@@ -206,7 +208,7 @@ public final class ChainCpu {
             final double sshBefore = sshCpuSeconds();
             final long[] nanos = sshd.client().pingPong(i == 0 ? viaSsh : viaPtth, 200, 5000,
                     out.resolve("ssh-" + i + ".log"));
-            final long over = java.util.Arrays.stream(nanos).filter(n -> n > 1_000_000).count();
+            final long over = overOneMs(nanos);
             String line = String.format("ssh ping-pong, %s: %s, %d over 1 ms", ways[i], p50p99(nanos, 1e3, "us"), over);
             if (i == 0) {
                 // the session's own ssh and sshd have ended by now, their CPU gone with them: what is
@@ -227,11 +229,8 @@ public final class ChainCpu {
         pids[1] = ptth.clientPid(Services.SSH);
         final int viaSsh = Forwarders.sshL(processes, sshd, Map.of(Services.SSH, sshd.port())).get(Services.SSH);
         final int viaPtth = ptth.ports().get(Services.SSH);
-        final int mib = 64;
-        final Path source = out.resolve("scp-source.bin");
-        final byte[] bytes = new byte[mib << 20];
-        new java.util.SplittableRandom(64).nextBytes(bytes);
-        Files.write(source, bytes);
+        final Path source = Workloads.scpSource(out);
+        final int mib = Workloads.SCP_BYTES >> 20;
         final String[] ways = {"direct", "ssh -L", "ptth", "ptth again"};
         final int[] ports = {sshd.port(), viaSsh, viaPtth, viaPtth};
         for (int i = 0; i < ways.length; i++) {
@@ -248,10 +247,9 @@ public final class ChainCpu {
             for (int p = 0; p < pids.length; p++) {
                 ours += after.cpuSeconds()[p] - before.cpuSeconds()[p];
             }
-            final double busy = (double) (machineAfter[0] - machineBefore[0] - (machineAfter[1] - machineBefore[1]))
-                    / ProcStat.TICKS_PER_SECOND;
+            final double busy = busyTicks(machineBefore, machineAfter) / ProcStat.TICKS_PER_SECOND;
             report(String.format("scp download of %d MiB, %s: %.1f MB/s, the rest of the machine %.1f ms of CPU per MiB",
-                    mib, ways[i], (mib << 20) / seconds / 1e6, (busy - ours) * 1e3 / mib), before, mib);
+                    mib, ways[i], Workloads.SCP_BYTES / seconds / 1e6, (busy - ours) * 1e3 / mib), before, after, mib);
         }
     }
 
@@ -274,7 +272,7 @@ public final class ChainCpu {
                     EchoClient.readFully(from, pong);
                     nanos[i] = System.nanoTime() - start;
                 }
-                final long over = java.util.Arrays.stream(nanos).filter(n -> n > 1_000_000).count();
+                final long over = overOneMs(nanos);
                 report("redis PINGs " + (round * 5000 + 1) + "-" + (round * 5000 + 5000) + " through a fresh client proxy: "
                         + p50p99(nanos, 1e3, "us") + ", " + over + " over 1 ms", before, nanos.length);
             }
@@ -304,7 +302,10 @@ public final class ChainCpu {
     }
 
     private void report(final String line, final Snapshot before, final long operations) throws IOException {
-        final Snapshot after = snapshot();
+        report(line, before, snapshot(), operations);
+    }
+
+    private void report(final String line, final Snapshot before, final Snapshot after, final long operations) {
         System.out.println(line);
         for (int i = 0; i < pids.length; i++) {
             final StringBuilder text = new StringBuilder();
@@ -369,6 +370,16 @@ public final class ChainCpu {
             }
         }
         return seconds;
+    }
+
+    /** Round trips (or lines) over 1 ms. */
+    private static long overOneMs(final long[] nanos) {
+        return java.util.Arrays.stream(nanos).filter(n -> n > 1_000_000).count();
+    }
+
+    /** Ticks the machine's CPUs were busy between two readings of {@link #machine()}. */
+    private static long busyTicks(final long[] before, final long[] after) {
+        return after[0] - before[0] - (after[1] - before[1]);
     }
 
     /** The machine's total and idle (idle + iowait) ticks, from /proc/stat. */
