@@ -57,9 +57,14 @@ public final class WriteBatch {
         }
     }
 
-    /** Ends the batch and lets each connection it touched write. */
+    /**
+     * Ends the batch and lets each connection it touched write. The thread's slot is cleared, not
+     * removed: a container thread starts a batch on every read, and a removed slot would make each
+     * next lookup miss and insert it again. A null value holds nothing of the web application
+     * after it is undeployed.
+     */
     void end() {
-        CURRENT.remove();
+        CURRENT.set(null);
         for (final QueuedWriter writer : touched) {
             writer.flush();
         }
