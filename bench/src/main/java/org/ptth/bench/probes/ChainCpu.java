@@ -150,7 +150,7 @@ public final class ChainCpu {
         final int viaSsh = Forwarders.sshL(processes, sshd, Map.of(Services.POSTGRES, direct)).get(Services.POSTGRES);
         throughWays("pgbench", "TPS", "transaction", direct, viaSsh, ptth.ports().get(Services.POSTGRES), port -> {
             final double tps = Pgbench.run(port, Postgres.USER, Postgres.DATABASE, 8, 2, 10);
-            return new double[] {tps, Math.round(tps * 10)};
+            return new Outcome(tps, Math.round(tps * 10));
         });
     }
 
@@ -160,12 +160,16 @@ public final class ChainCpu {
         final int viaSsh = Forwarders.sshL(processes, sshd, Map.of(Services.REDIS, direct)).get(Services.REDIS);
         final int requests = 100_000;
         throughWays("redis-benchmark -c 50 GET", "req/s", "request", direct, viaSsh, ptth.ports().get(Services.REDIS),
-                port -> new double[] {RedisBenchmark.run(port, 50, 1, requests).get("GET"), 2 * requests});
+                port -> new Outcome(RedisBenchmark.run(port, 50, 1, requests).get("GET"), 2 * requests));
     }
 
-    /** A load through one way: its rate, and how many operations it made. */
+    /** A load through one way. */
     private interface Load {
-        double[] run(int port) throws IOException;
+        Outcome run(int port) throws IOException;
+    }
+
+    /** What a load measured: its rate, and how many operations it made. */
+    private record Outcome(double rate, long operations) {
     }
 
     /**
@@ -180,11 +184,11 @@ public final class ChainCpu {
             final Snapshot before = snapshot();
             final double sshBefore = sshCpuSeconds();
             final long[] machineBefore = machine();
-            final double[] result = load.run(ports[i]);
+            final Outcome result = load.run(ports[i]);
             final long[] machineAfter = machine();
-            final long operations = (long) result[1];
+            final long operations = result.operations();
             final double busy = 100.0 * busyTicks(machineBefore, machineAfter) / (machineAfter[0] - machineBefore[0]);
-            String line = String.format("%s %s: %.0f %s, machine %.0f %% busy", name, ways[i], result[0], unit, busy);
+            String line = String.format("%s %s: %.0f %s, machine %.0f %% busy", name, ways[i], result.rate(), unit, busy);
             if (i == 1) {
                 line += String.format(", ssh + sshd %.1f us per %s", (sshCpuSeconds() - sshBefore) * 1e6 / operations,
                         operation);
@@ -203,10 +207,13 @@ public final class ChainCpu {
         final int viaSsh = Forwarders.sshL(processes, sshd, Map.of(Services.SSH, sshd.port())).get(Services.SSH);
         final int viaPtth = ptth.ports().get(Services.SSH);
         final String[] ways = {"ssh -L", "ptth, session 1", "ptth, session 2", "ptth, session 3", "ptth, session 4"};
+        final int warmUp = 200;
+        final int measured = 5000;
+        final int lines = warmUp + measured;
         for (int i = 0; i < ways.length; i++) {
             final Snapshot before = snapshot();
             final double sshBefore = sshCpuSeconds();
-            final long[] nanos = sshd.client().pingPong(i == 0 ? viaSsh : viaPtth, 200, 5000,
+            final long[] nanos = sshd.client().pingPong(i == 0 ? viaSsh : viaPtth, warmUp, measured,
                     out.resolve("ssh-" + i + ".log"));
             final long over = overOneMs(nanos);
             String line = String.format("ssh ping-pong, %s: %s, %d over 1 ms", ways[i], p50p99(nanos, 1e3, "us"), over);
@@ -214,9 +221,9 @@ public final class ChainCpu {
                 // the session's own ssh and sshd have ended by now, their CPU gone with them: what is
                 // left is the forwarder's ssh and sshd, which stay
                 line += String.format("; the ssh -L forwarder (ssh + sshd) %.0f us per line",
-                        (sshCpuSeconds() - sshBefore) * 1e6 / 5200);
+                        (sshCpuSeconds() - sshBefore) * 1e6 / lines);
             }
-            report(line, before, 5200);
+            report(line, before, lines);
         }
     }
 
